@@ -1,0 +1,26 @@
+# latentspace: data -> one VAE per latent size -> figures -> static article site.
+# This file only wires the configuration, its validation and the stages; every step
+# is a command of the installed package (python -m latentspace STEP).
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/site.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "site",

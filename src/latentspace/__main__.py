@@ -1,0 +1,3 @@
+from latentspace.cli import main
+
+raise SystemExit(main())

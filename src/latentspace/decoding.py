@@ -1,0 +1,53 @@
+"""Push latent points through a trained decoder, in batches, on any device."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from latentspace.model import VAE
+
+IMAGE_SIDE = 28
+
+
+@torch.no_grad()
+def decode_latents(model: VAE, latents: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+    """Latents (N, D) -> decoded intensities (N, 28, 28) as float32 in [0, 1].
+
+    A few thousand points go through in a single forward pass; results are moved to the
+    CPU before conversion, so the model may live on cuda or mps.
+    """
+    latents = np.asarray(latents, dtype=np.float32)
+    if latents.ndim != 2 or latents.shape[1] != model.config.latent_dim:
+        raise ValueError(
+            f"latents: expected shape (N, {model.config.latent_dim}) for this model, got {latents.shape}"
+        )
+    device = next(model.parameters()).device
+    model.eval()
+    decoded = [
+        model.decode(torch.from_numpy(latents[start : start + batch_size]).to(device)).cpu()
+        for start in range(0, len(latents), batch_size)
+    ]
+    images = torch.cat(decoded) if decoded else torch.empty(0, IMAGE_SIDE * IMAGE_SIDE)
+    return images.numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """Intensities in [0, 1] -> uint8 grey levels."""
+    return np.clip(np.rint(np.asarray(images) * 255.0), 0, 255).astype(np.uint8)
+
+
+def tile_images(images: np.ndarray, padding: int = 0, fill: float = 1.0) -> np.ndarray:
+    """Images (R, C, H, W) -> one mosaic (R H + (R-1) p, C W + (C-1) p), row-major."""
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"images: expected shape (rows, cols, height, width), got {images.shape}")
+    rows, cols, height, width = images.shape
+    mosaic = np.full(
+        (rows * height + (rows - 1) * padding, cols * width + (cols - 1) * padding), fill, dtype=images.dtype
+    )
+    for row in range(rows):
+        for col in range(cols):
+            top, left = row * (height + padding), col * (width + padding)
+            mosaic[top : top + height, left : left + width] = images[row, col]
+    return mosaic

@@ -1,0 +1,1 @@
+"""Figures of the article: each module computes one figure and writes it deterministically."""

@@ -1,0 +1,40 @@
+"""Deterministic figure files: fixed SVG ids, no dates in metadata, atomic writes."""
+
+from __future__ import annotations
+
+import os
+
+import imageio.v3 as iio
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from latentspace.atomic_files import atomic_path  # noqa: E402
+
+# SVG ids are random unless salted; a fixed salt makes the same figure byte-identical.
+matplotlib.rcParams["svg.hashsalt"] = "latentspace"
+matplotlib.rcParams["svg.fonttype"] = "path"
+matplotlib.rcParams["figure.dpi"] = 100
+matplotlib.rcParams["savefig.bbox"] = "tight"
+matplotlib.rcParams["font.size"] = 10
+
+METADATA_WITHOUT_DATES = {
+    "svg": {"Date": None, "Creator": None},
+    "png": {"Software": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+
+
+def save_figure(fig: "plt.Figure", path: str | os.PathLike) -> None:
+    """Save ``fig`` to ``path`` (format from the suffix) with reproducible bytes, then close it."""
+    suffix = os.fspath(path).rsplit(".", 1)[-1].lower()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=suffix, metadata=METADATA_WITHOUT_DATES.get(suffix))
+    plt.close(fig)
+
+
+def save_grey_png(image, path: str | os.PathLike) -> None:
+    """Write a uint8 (H, W) array as a greyscale PNG (no timestamp chunk)."""
+    with atomic_path(path) as tmp:
+        iio.imwrite(tmp, image, extension=".png")

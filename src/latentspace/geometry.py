@@ -1,0 +1,434 @@
+"""Geometry of latent spaces: grids, spirals, hyperspherical coordinates,
+interpolation paths, and the high-dimensional facts behind a N(0, I) prior.
+
+Pure numpy (plus the standard library), vectorised over points, any dimension n.
+Every public function checks its arguments and raises ``ValueError`` with a
+one-line message naming the offending argument.
+
+References
+----------
+* Hyperspherical coordinates: L. E. Blumenson, "A derivation of n-dimensional
+  spherical coordinates", The American Mathematical Monthly 67(1):63-66, 1960:
+  x_1 = r cos th_1,  x_k = r sin th_1 ... sin th_{k-1} cos th_k  (1 < k < n),
+  x_n = r sin th_1 ... sin th_{n-1},  with th_1..th_{n-2} in [0, pi] and
+  th_{n-1} in [0, 2 pi).
+* D. P. Kingma and M. Welling, "Auto-Encoding Variational Bayes",
+  arXiv:1312.6114, 2013: the VAE whose standard normal prior N(0, I) the
+  prior, chi and sphere functions here describe.
+* K. Shoemake, "Animating rotation with quaternion curves", SIGGRAPH 1985:
+  spherical linear interpolation (slerp).
+* E. Agustsson, A. Sage, R. Timofte and L. Van Gool, "Optimal transport maps for
+  distribution preserving operations on latent spaces of generative models",
+  arXiv:1711.01970, 2017: distribution-matched linear interpolation.
+* Volume of the unit n-ball, V_n = pi^(n/2) / Gamma(n/2 + 1), and the chi
+  distribution of ||z|| for z ~ N(0, I_p), evaluated through log-gamma.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "latent_grid",
+    "spiral_2d",
+    "spiral_2d_times",
+    "hyperspherical_to_cartesian",
+    "cartesian_to_hyperspherical",
+    "sphere_spiral",
+    "sphere_spiral_angles",
+    "lerp",
+    "slerp",
+    "distribution_matched_lerp",
+    "uniform_on_sphere",
+    "scale_to_radius",
+    "log_ball_volume",
+    "ball_volume",
+    "chi_pdf",
+    "sample_norms",
+    "prior_log_density",
+]
+
+TWO_PI = 2.0 * np.pi
+
+# Below this sin(angle between the endpoints), slerp treats them as parallel
+# or antiparallel.
+_DEGENERATE_SIN = 1e-10
+
+# sample_norms draws at most this many Gaussian numbers at once (32 MiB).
+_MAX_CHUNK_ELEMENTS = 1 << 22
+
+_log_gamma = np.vectorize(math.lgamma, otypes=[float])
+
+
+# --------------------------------------------------------------------------
+# Argument checks
+# --------------------------------------------------------------------------
+
+
+def _integer(value, name: str, minimum: int) -> int:
+    """``value`` as an int >= ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def _finite_scalar(value, name: str) -> float:
+    """``value`` as a finite float."""
+    if np.ndim(value) != 0:
+        raise ValueError(f"{name} must be a finite number, got shape {np.shape(value)}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a finite number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {number}")
+    return number
+
+
+def _positive_scalar(value, name: str) -> float:
+    number = _finite_scalar(value, name)
+    if number <= 0:
+        raise ValueError(f"{name} must be > 0, got {number}")
+    return number
+
+
+def _finite_array(value, name: str, min_ndim: int = 0) -> np.ndarray:
+    """``value`` as a float array of at least ``min_ndim`` dimensions, all finite."""
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of real numbers") from None
+    if array.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must contain only finite values")
+    return array
+
+
+def _points(value, name: str, min_dim: int) -> np.ndarray:
+    """Array of shape (..., n) with n >= ``min_dim``."""
+    array = _finite_array(value, name, min_ndim=1)
+    if array.shape[-1] < min_dim:
+        raise ValueError(f"{name} must have a last axis of length n >= {min_dim}, got shape {array.shape}")
+    return array
+
+
+def _endpoints(start, end, min_dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two 1-D arrays of the same shape (n,), n >= ``min_dim``."""
+    start_array = _finite_array(start, "start")
+    end_array = _finite_array(end, "end")
+    for name, array in (("start", start_array), ("end", end_array)):
+        if array.ndim != 1 or array.shape[0] < min_dim:
+            raise ValueError(f"{name} must be a 1-D array of length >= {min_dim}, got shape {array.shape}")
+    if start_array.shape != end_array.shape:
+        raise ValueError(
+            f"start and end must have the same shape, got {start_array.shape} and {end_array.shape}"
+        )
+    return start_array, end_array
+
+
+def _fractions(t) -> np.ndarray:
+    """``t`` as a 1-D array (len(t),) of values in [0, 1]."""
+    fractions = _finite_array(t, "t")
+    if fractions.ndim > 1:
+        raise ValueError(f"t must be a scalar or a 1-D array, got shape {fractions.shape}")
+    fractions = np.atleast_1d(fractions)
+    if np.any((fractions < 0) | (fractions > 1)):
+        raise ValueError(f"t must lie in [0, 1], got values in [{fractions.min()}, {fractions.max()}]")
+    return fractions
+
+
+def _radii(radius, batch_shape: tuple, allow_zero: bool) -> np.ndarray:
+    """``radius`` (scalar or array) broadcast to ``batch_shape``, all > 0 (or >= 0)."""
+    radii = _finite_array(radius, "radius")
+    if np.any(radii < 0) or (not allow_zero and np.any(radii == 0)):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"radius must be {bound}, got minimum {radii.min()}")
+    try:
+        return np.broadcast_to(radii, batch_shape)
+    except ValueError:
+        raise ValueError(f"radius of shape {radii.shape} does not broadcast to shape {batch_shape}") from None
+
+
+def _integers(value, name: str, minimum: int) -> np.ndarray:
+    """``value`` (int or integer array) as an int64 array with all entries >= ``minimum``."""
+    array = np.asarray(value)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"{name} must be an integer or an integer array, got dtype {array.dtype}")
+    if np.any(array < minimum):
+        raise ValueError(f"{name} must be >= {minimum}, got minimum {array.min()}")
+    return array.astype(np.int64)
+
+
+def _generator(rng) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
+
+
+# --------------------------------------------------------------------------
+# Two-dimensional latent spaces
+# --------------------------------------------------------------------------
+
+
+def latent_grid(extent: float, steps: int) -> np.ndarray:
+    """Regular grid over [-extent, extent]^2, shape (steps, steps, 2).
+
+    Entry [i, j] is (x_j, y_i): x increases along j (left to right) and y
+    decreases along i (top to bottom), so images decoded from the grid and
+    tiled row by row are oriented like a plot.
+    """
+    extent = _positive_scalar(extent, "extent")
+    steps = _integer(steps, "steps", 2)
+    coordinates = np.linspace(-extent, extent, steps)           # (steps,)
+    xs, ys = np.meshgrid(coordinates, coordinates[::-1])        # each (steps, steps)
+    return np.stack([xs, ys], axis=-1)                          # (steps, steps, 2)
+
+
+def spiral_2d(t: np.ndarray) -> np.ndarray:
+    """Points (len(t), 2) of x(t) = (0.2 t - 2) sin t, y(t) = (0.2 t - 2) cos t."""
+    times = _finite_array(t, "t")
+    if times.ndim > 1:
+        raise ValueError(f"t must be a scalar or a 1-D array, got shape {times.shape}")
+    times = np.atleast_1d(times)                                # (m,)
+    amplitude = 0.2 * times - 2.0                               # (m,)
+    return np.stack([amplitude * np.sin(times), amplitude * np.cos(times)], axis=-1)
+
+
+def spiral_2d_times(steps: int, t_max: float = 3 * np.pi) -> np.ndarray:
+    """Parameter values np.linspace(0, t_max, steps) for :func:`spiral_2d`."""
+    steps = _integer(steps, "steps", 1)
+    t_max = _positive_scalar(t_max, "t_max")
+    return np.linspace(0.0, t_max, steps)
+
+
+# --------------------------------------------------------------------------
+# Hyperspherical coordinates
+# --------------------------------------------------------------------------
+
+
+def hyperspherical_to_cartesian(radius, angles) -> np.ndarray:
+    """Cartesian points (..., n) from radius (scalar or (...)) and angles (..., n-1).
+
+    x_1 = r cos th_1, x_k = r sin th_1 ... sin th_{k-1} cos th_k, x_n = r sin th_1 ... sin th_{n-1}.
+    """
+    angle_array = _points(angles, "angles", min_dim=1)                          # (..., n-1)
+    batch_shape = angle_array.shape[:-1]
+    radii = _radii(radius, batch_shape, allow_zero=True)                        # (...)
+    ones = np.ones(batch_shape + (1,))                                          # (..., 1)
+    sine_products = np.cumprod(np.sin(angle_array), axis=-1)                    # (..., n-1)
+    leading_sines = np.concatenate([ones, sine_products], axis=-1)              # (..., n)
+    trailing_cosines = np.concatenate([np.cos(angle_array), ones], axis=-1)     # (..., n)
+    return radii[..., None] * leading_sines * trailing_cosines                   # (..., n)
+
+
+def cartesian_to_hyperspherical(x) -> tuple[np.ndarray, np.ndarray]:
+    """Radius (...) and angles (..., n-1) of points x (..., n), n >= 2.
+
+    th_1..th_{n-2} lie in [0, pi] and th_{n-1} in [0, 2 pi). Each angle is an
+    arctan2 of the norm of the remaining coordinates against the current one
+    (stable everywhere, unlike arccos). Undetermined angles (a zero tail) are 0,
+    so the zero vector gives radius 0 and all angles 0.
+    """
+    points = _points(x, "x", min_dim=2)                                         # (..., n)
+    points = np.where(points == 0, 0.0, points)  # -0.0 -> +0.0, so arctan2(0, 0) = 0
+    # tail_norms[..., k] = ||x[..., k:]||, accumulated with hypot (no overflow).
+    tail_norms = np.hypot.accumulate(points[..., ::-1], axis=-1)[..., ::-1]     # (..., n)
+    polar = np.arctan2(tail_norms[..., 1:-1], points[..., :-2])                 # (..., n-2)
+    azimuth = np.arctan2(points[..., -1], points[..., -2]) % TWO_PI             # (...)
+    azimuth = np.where(azimuth >= TWO_PI, 0.0, azimuth)  # -tiny % 2 pi rounds to 2 pi
+    angles = np.concatenate([polar, azimuth[..., None]], axis=-1)               # (..., n-1)
+    return tail_norms[..., 0], angles
+
+
+def sphere_spiral_angles(n: int, steps: int, turns: float) -> np.ndarray:
+    """Angles (steps, n-1) of :func:`sphere_spiral`.
+
+    th_1..th_{n-2} all sweep [0, pi] together, linearly over the path, while
+    th_{n-1} grows linearly from 0 to 2 pi * turns (not wrapped into [0, 2 pi)).
+    """
+    n = _integer(n, "n", 2)
+    steps = _integer(steps, "steps", 1)
+    turns = _finite_scalar(turns, "turns")
+    if turns < 0:
+        raise ValueError(f"turns must be >= 0, got {turns}")
+    progress = np.linspace(0.0, 1.0, steps)                                     # (steps,)
+    polar = np.repeat(np.pi * progress[:, None], n - 2, axis=1)                 # (steps, n-2)
+    azimuth = TWO_PI * turns * progress                                         # (steps,)
+    return np.concatenate([polar, azimuth[:, None]], axis=1)                    # (steps, n-1)
+
+
+def sphere_spiral(n: int, radius: float, steps: int, turns: float) -> np.ndarray:
+    """Points (steps, n) of a spiral on the sphere of radius ``radius`` in R^n.
+
+    Starts at radius * e_1; for n = 2 it is a circle traversed ``turns`` times.
+    """
+    radius = _positive_scalar(radius, "radius")
+    angles = sphere_spiral_angles(n, steps, turns)                              # (steps, n-1)
+    return hyperspherical_to_cartesian(radius, angles)                          # (steps, n)
+
+
+# --------------------------------------------------------------------------
+# Interpolation
+# --------------------------------------------------------------------------
+
+
+def lerp(start, end, t) -> np.ndarray:
+    """Points (len(t), n) on the segment start + t (end - start), t in [0, 1].
+
+    Evaluated as (1 - t) start + t end, so t = 0 and t = 1 return the endpoints exactly.
+    """
+    start, end = _endpoints(start, end, min_dim=1)                              # (n,), (n,)
+    fractions = _fractions(t)[:, None]                                          # (m, 1)
+    return (1.0 - fractions) * start + fractions * end                          # (m, n)
+
+
+def _perpendicular_unit(unit: np.ndarray) -> np.ndarray:
+    """A fixed unit vector (n,) orthogonal to ``unit`` (n,), n >= 2.
+
+    Gram-Schmidt on the basis vector along which ``unit`` is smallest.
+    """
+    axis = np.zeros_like(unit)
+    axis[np.argmin(np.abs(unit))] = 1.0
+    perpendicular = axis - (axis @ unit) * unit
+    return perpendicular / np.linalg.norm(perpendicular)
+
+
+def _great_circle(start_unit, end_unit, fractions) -> np.ndarray:
+    """Unit directions (m, n) a fraction t of the way along the arc between two unit vectors.
+
+    Uses the orthonormal pair (start_unit, w) of the plane of the arc:
+    cos(t om) start_unit + sin(t om) w, which equals Shoemake's
+    sin((1 - t) om)/sin(om) start_unit + sin(t om)/sin(om) end_unit.
+    """
+    cos_angle = start_unit @ end_unit
+    orthogonal_part = end_unit - cos_angle * start_unit                         # (n,)
+    sin_angle = np.linalg.norm(orthogonal_part)
+    if sin_angle < _DEGENERATE_SIN and cos_angle > 0:  # parallel: lerp is the arc
+        chords = (1.0 - fractions) * start_unit + fractions * end_unit          # (m, n)
+        return chords / np.linalg.norm(chords, axis=1, keepdims=True)
+    if sin_angle < _DEGENERATE_SIN:  # antiparallel: every great circle joins them
+        in_plane_unit = _perpendicular_unit(start_unit)
+        angle = np.pi
+    else:
+        in_plane_unit = orthogonal_part / sin_angle
+        angle = np.arctan2(sin_angle, cos_angle)
+    directions = np.cos(fractions * angle) * start_unit + np.sin(fractions * angle) * in_plane_unit
+    return directions / np.linalg.norm(directions, axis=1, keepdims=True)        # (m, n)
+
+
+def slerp(start, end, t) -> np.ndarray:
+    """Spherical linear interpolation (Shoemake 1985), points (len(t), n).
+
+    The direction follows the great circle from start to end; the norm goes
+    linearly from ||start|| to ||end|| (so equal norms are kept). Parallel
+    endpoints fall back to (normalised) lerp; antiparallel endpoints use the
+    great circle through start and a fixed direction orthogonal to it.
+    t = 0 and t = 1 return the endpoints exactly.
+    """
+    start, end = _endpoints(start, end, min_dim=2)                              # (n,), (n,)
+    fractions = _fractions(t)                                                   # (m,)
+    start_norm, end_norm = np.linalg.norm(start), np.linalg.norm(end)
+    if start_norm == 0:
+        raise ValueError("start must have nonzero length for slerp")
+    if end_norm == 0:
+        raise ValueError("end must have nonzero length for slerp")
+    directions = _great_circle(start / start_norm, end / end_norm, fractions[:, None])  # (m, n)
+    norms = start_norm + fractions * (end_norm - start_norm)                    # (m,)
+    path = norms[:, None] * directions                                          # (m, n)
+    path[fractions == 0] = start
+    path[fractions == 1] = end
+    return path
+
+
+def distribution_matched_lerp(start, end, t) -> np.ndarray:
+    """Agustsson et al. (2017) interpolation for a N(0, I) prior, points (len(t), n).
+
+    The lerp point divided by sqrt(t^2 + (1 - t)^2): for independent standard
+    normal endpoints every point is again standard normal.
+    """
+    fractions = _fractions(t)                                                   # (m,)
+    scale = np.sqrt(fractions**2 + (1.0 - fractions) ** 2)                      # (m,)
+    return lerp(start, end, fractions) / scale[:, None]                         # (m, n)
+
+
+# --------------------------------------------------------------------------
+# Spheres, balls and the Gaussian prior
+# --------------------------------------------------------------------------
+
+
+def scale_to_radius(points, radius) -> np.ndarray:
+    """``points`` (..., n) with every row (last axis) rescaled to norm ``radius``.
+
+    ``radius`` is a positive scalar or an array broadcastable to points.shape[:-1].
+    """
+    point_array = _points(points, "points", min_dim=1)                          # (..., n)
+    radii = _radii(radius, point_array.shape[:-1], allow_zero=False)            # (...)
+    norms = np.linalg.norm(point_array, axis=-1)                                # (...)
+    if np.any(norms == 0):
+        raise ValueError("points must not contain zero-length rows")
+    return point_array * (radii / norms)[..., None]
+
+
+def uniform_on_sphere(n: int, count: int, radius: float, rng: np.random.Generator) -> np.ndarray:
+    """``count`` points (count, n) uniform on the sphere of radius ``radius`` in R^n."""
+    n = _integer(n, "n", 1)
+    count = _integer(count, "count", 1)
+    radius = _positive_scalar(radius, "radius")
+    gaussian = _generator(rng).standard_normal((count, n))                      # (count, n)
+    return scale_to_radius(gaussian, radius)
+
+
+def log_ball_volume(n) -> np.ndarray | float:
+    """log V_n = (n/2) log pi - log Gamma(n/2 + 1) for integer n >= 1 (int or array)."""
+    dims = _integers(n, "n", 1)
+    log_volume = 0.5 * dims * math.log(math.pi) - _log_gamma(0.5 * dims + 1.0)
+    return float(log_volume) if log_volume.ndim == 0 else log_volume
+
+
+def ball_volume(n) -> np.ndarray | float:
+    """Volume V_n = pi^(n/2) / Gamma(n/2 + 1) of the unit n-ball (underflows to ~0 for large n)."""
+    volume = np.exp(log_ball_volume(n))
+    return float(volume) if np.ndim(volume) == 0 else volume
+
+
+def chi_pdf(r, p: int) -> np.ndarray:
+    """Density of ||z|| for z ~ N(0, I_p), evaluated at r >= 0 (any shape).
+
+    r^(p-1) exp(-r^2/2) / (2^(p/2 - 1) Gamma(p/2)), computed in log space.
+    """
+    radii = _finite_array(r, "r")
+    p = _integer(p, "p", 1)
+    if np.any(radii < 0):
+        raise ValueError(f"r must be >= 0, got minimum {radii.min()}")
+    log_normaliser = (0.5 * p - 1.0) * math.log(2.0) + math.lgamma(0.5 * p)
+    positive_radii = np.where(radii > 0, radii, 1.0)
+    log_density = (p - 1) * np.log(positive_radii) - 0.5 * radii**2 - log_normaliser
+    if p > 1:  # r^(p-1) vanishes at r = 0 (for p = 1 the factor is 1)
+        log_density = np.where(radii > 0, log_density, -np.inf)
+    return np.exp(log_density)
+
+
+def sample_norms(p: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Norms (count,) of ``count`` draws of N(0, I_p), drawn in bounded-memory chunks."""
+    p = _integer(p, "p", 1)
+    count = _integer(count, "count", 1)
+    rng = _generator(rng)
+    rows_per_chunk = max(1, _MAX_CHUNK_ELEMENTS // p)
+    norms = np.empty(count)                                                     # (count,)
+    for first in range(0, count, rows_per_chunk):
+        rows = min(rows_per_chunk, count - first)
+        draws = rng.standard_normal((rows, p))                                  # (rows, p)
+        norms[first : first + rows] = np.linalg.norm(draws, axis=1)
+    return norms
+
+
+def prior_log_density(z) -> np.ndarray:
+    """log N(z; 0, I) summed over the last axis: points (..., n) -> (...)."""
+    points = _points(z, "z", min_dim=1)                                         # (..., n)
+    n = points.shape[-1]
+    return -0.5 * np.sum(points**2, axis=-1) - 0.5 * n * math.log(TWO_PI)

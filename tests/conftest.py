@@ -1,0 +1,64 @@
+"""Shared fixtures: paths of the repository, the official MNIST test split, one pipeline run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_MNIST_T10K = REPO_ROOT.parent / "shared" / "data" / "mnist-t10k"
+REDUCED_CONFIG = REPO_ROOT / "tests" / "config" / "reduced.yaml"
+# What a user's clone holds that the workflow needs; results/ and site/ are made by the run.
+WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "site_templates")
+
+
+@pytest.fixture(scope="session")
+def mnist_t10k_dir() -> Path:
+    """The official MNIST test-split IDX files (gzipped), shared beside the repository."""
+    if not (SHARED_MNIST_T10K / "t10k-images-idx3-ubyte.gz").is_file():
+        pytest.fail(f"{SHARED_MNIST_T10K}: the official MNIST t10k IDX files are needed by this test")
+    return SHARED_MNIST_T10K
+
+
+def copy_workflow(destination: Path) -> Path:
+    """Copy the workflow's files into ``destination``, as a fresh clone would have them."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name)
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def snakemake_env() -> dict:
+    """Environment in which the rules' ``python -m latentspace`` finds this interpreter."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def run_snakemake(workdir: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(REDUCED_CONFIG), *args]
+    return subprocess.run(
+        command, cwd=workdir, env=snakemake_env(), capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory) -> Path:
+    """One real ``snakemake`` run of the reduced config in a temporary clone; returns its folder.
+
+    Session-scoped: the end-to-end, site and browser tests all inspect the same run.
+    """
+    workdir = copy_workflow(tmp_path_factory.mktemp("pipeline"))
+    result = run_snakemake(workdir)
+    if result.returncode != 0:
+        pytest.fail(f"snakemake failed (exit {result.returncode}):\n{result.stderr[-6000:]}")
+    return workdir

@@ -1,0 +1,39 @@
+rule latent_grid:
+    input:
+        model_file(2, "model.pt"),
+    output:
+        report(
+            "results/figures/latent_grid.png",
+            caption="../report/latent_grid.rst",
+            category="Figures",
+        ),
+    params:
+        options=cli_options(**config["figures"]["latent_grid"], device=config["device"]),
+    log:
+        "results/logs/figures/latent_grid.log",
+    benchmark:
+        "results/benchmarks/latent_grid.tsv"
+    shell:
+        "python -m latentspace latent-grid --model {input} {params.options}"
+        " --output {output} > {log} 2>&1"
+
+
+rule training_curves:
+    input:
+        expand(model_file("{latent_dim}", "history.csv"), latent_dim=LATENT_DIMS),
+    output:
+        report(
+            "results/figures/training_curves.svg",
+            caption="../report/training_curves.rst",
+            category="Training",
+        ),
+    params:
+        options=lambda wildcards, input: cli_options(
+            history=[f"{dim}={path}" for dim, path in zip(LATENT_DIMS, input)]
+        ),
+    log:
+        "results/logs/figures/training_curves.log",
+    benchmark:
+        "results/benchmarks/training_curves.tsv"
+    shell:
+        "python -m latentspace training-curves {params.options} --output {output} > {log} 2>&1"
