@@ -6,6 +6,10 @@ from pathlib import Path
 LATENT_DIMS = sorted(config["latent_dims"])
 TEMPLATES_DIR = Path(workflow.basedir) / "site_templates"
 
+# Files the site carries, by the name templates use (assets[name]); each figure's .smk
+# registers its outputs here, and the site rule copies them all.
+SITE_ASSETS = {}
+
 
 def model_file(latent_dim, name):
     """A file of the model trained with the given latent size."""

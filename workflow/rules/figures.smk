@@ -1,10 +1,14 @@
+SITE_ASSETS["f02_latent_grid"] = "results/figures/f02_latent_grid.png"
+SITE_ASSETS["training_curves"] = SITE_ASSETS["training_curves"]
+
+
 rule latent_grid:
     input:
         model_file(2, "model.pt"),
     output:
         report(
-            "results/figures/latent_grid.png",
-            caption="../report/latent_grid.rst",
+            "results/figures/f02_latent_grid.png",
+            caption="../report/f02_latent_grid.rst",
             category="Figures",
         ),
     params:
@@ -23,7 +27,7 @@ rule training_curves:
         expand(model_file("{latent_dim}", "history.csv"), latent_dim=LATENT_DIMS),
     output:
         report(
-            "results/figures/training_curves.svg",
+            SITE_ASSETS["training_curves"],
             caption="../report/training_curves.rst",
             category="Training",
         ),

@@ -1,8 +1,7 @@
 rule site:
     input:
         metrics=expand(model_file("{latent_dim}", "metrics.json"), latent_dim=LATENT_DIMS),
-        latent_grid="results/figures/latent_grid.png",
-        training_curves="results/figures/training_curves.svg",
+        assets=list(SITE_ASSETS.values()),
         templates=template_files(),
     output:
         directory("site"),
@@ -11,10 +10,7 @@ rule site:
             templates=TEMPLATES_DIR,
             title=config["site"]["title"],
             metrics=input.metrics,
-            asset=[
-                f"latent_grid={input.latent_grid}",
-                f"training_curves={input.training_curves}",
-            ],
+            asset=[f"{name}={path}" for name, path in SITE_ASSETS.items()],
         ),
     log:
         "results/logs/site.log",
