@@ -1,5 +1,5 @@
 SITE_ASSETS["f02_latent_grid"] = "results/figures/f02_latent_grid.png"
-SITE_ASSETS["training_curves"] = SITE_ASSETS["training_curves"]
+SITE_ASSETS["training_curves"] = "results/figures/training_curves.svg"
 
 
 rule latent_grid:
@@ -7,7 +7,7 @@ rule latent_grid:
         model_file(2, "model.pt"),
     output:
         report(
-            "results/figures/f02_latent_grid.png",
+            SITE_ASSETS["f02_latent_grid"],
             caption="../report/f02_latent_grid.rst",
             category="Figures",
         ),
