@@ -2,7 +2,9 @@
 # This file only wires the configuration, its validation and the stages; every step
 # is a command of the installed package (python -m latentspace STEP).
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
+
+from latentspace.config_schema import validate_config
 
 min_version("9.0")
 
@@ -10,7 +12,8 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+# Fails before any job runs, with one line naming the bad field.
+validate_config(config, workflow.source_path("workflow/schemas/config.schema.yaml"))
 
 
 include: "workflow/rules/common.smk"

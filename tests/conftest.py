@@ -44,8 +44,11 @@ def snakemake_env() -> dict:
     return env
 
 
-def run_snakemake(workdir: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(REDUCED_CONFIG), *args]
+def run_snakemake(
+    workdir: Path, *args: str, configfile: Path = REDUCED_CONFIG, timeout: float = 900
+) -> subprocess.CompletedProcess:
+    # --configfile takes several values: it comes last so that it cannot swallow targets.
+    command = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", str(configfile)]
     return subprocess.run(
         command, cwd=workdir, env=snakemake_env(), capture_output=True, text=True, timeout=timeout
     )

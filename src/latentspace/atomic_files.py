@@ -10,6 +10,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _give_default_permissions(path: Path, mode: int) -> None:
+    """mkstemp/mkdtemp create private files (0600/0700); outputs get what open() would give."""
+    os.chmod(path, mode & ~_current_umask())
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary sibling of ``path`` (same suffix); rename it onto ``path`` on success.
@@ -25,6 +36,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        _give_default_permissions(tmp, 0o666)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
@@ -38,6 +50,7 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:
         yield tmp
+        _give_default_permissions(tmp, 0o777)
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
