@@ -109,3 +109,12 @@ def test_trained_weights_are_reproducible(pipeline_run, tmp_path):
     first = torch.load(pipeline_run / "results/models/z2/model.pt", weights_only=True)["state_dict"]
     second = torch.load(workdir / "results/models/z2/model.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(first[name], second[name]) for name in first)
+
+
+def test_lint_finds_nothing_but_the_conda_environments(tmp_path):
+    """`snakemake --lint`: the only finding we accept is the per-rule conda environment (README)."""
+    workdir = copy_workflow(tmp_path / "lint")
+    result = run_snakemake(workdir, "--lint")
+    findings = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.startswith("    * ")]
+    assert findings, "the linter printed nothing: did it run?"
+    assert set(findings) == {"* Specify a conda environment or container for each rule.:"}
