@@ -20,6 +20,9 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/paths.smk"
+include: "workflow/rules/article_figures.smk"
+include: "workflow/rules/study.smk"
 include: "workflow/rules/site.smk"
 
 

@@ -1,12 +1,21 @@
 """Save trained models with the hyper-parameters needed to rebuild them; load them safely.
 
-A model file holds plain tensors, numbers and strings only, so it loads with
-``torch.load(..., weights_only=True)``: no pickled code runs when a file is read.
+Two kinds of file, both holding plain tensors, numbers, strings, lists and dicts only, so
+that they load with ``torch.load(..., weights_only=True)``: no pickled code runs when a
+file is read.
+- A model file (``save_model``/``load_model``): the weights and the VAEConfig.
+- A training checkpoint (``save_training_state``/``load_training_state``): a
+  ``latentspace.training.TrainingState`` after some epochs (weights, Adam's state, the
+  states of the shuffle and noise generators and of torch's global generators, the
+  history) with the signature of the run that wrote it, so that a resumed run
+  continues bit for bit and a checkpoint of another run is never resumed.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -14,15 +23,36 @@ import torch
 from latentspace.atomic_files import atomic_path
 from latentspace.errors import LatentspaceError
 from latentspace.model import VAE, VAEConfig
+from latentspace.training import EpochRecord, TrainingState, TrainSettings, build_model, new_training_state
 
 FORMAT_VERSION = 1
+TRAINING_STATE_FORMAT_VERSION = 1
+# What torch.load raises on a truncated or foreign file, or a payload without our keys.
+_UNREADABLE = (KeyError, RuntimeError, TypeError, ValueError, EOFError, pickle.UnpicklingError)
+
+
+class CheckpointMismatch(LatentspaceError):
+    """A training checkpoint was written by another run (settings, data, code or device differ)."""
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _save_atomically(payload: dict, path: str | os.PathLike) -> None:
+    """torch.save under a temporary name, then rename.
+
+    Saved through an open file, not a file name: given a name, torch.save records it inside
+    the archive, and the random temporary name would make every file differ.
+    """
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        torch.save(payload, handle)
 
 
 def save_model(path: str | os.PathLike, model: VAE) -> None:
     state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
     payload = {"format_version": FORMAT_VERSION, "config": model.config.to_dict(), "state_dict": state}
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    _save_atomically(payload, path)
 
 
 def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> VAE:
@@ -33,7 +63,84 @@ def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> V
         payload = torch.load(path, map_location=device, weights_only=True)
         model = VAE(VAEConfig.from_dict(payload["config"]))
         model.load_state_dict(payload["state_dict"])
-    except (KeyError, RuntimeError, TypeError, ValueError) as error:
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise LatentspaceError(f"{path}: not a latentspace model file ({first_line})") from None
+    except _UNREADABLE as error:
+        raise LatentspaceError(f"{path}: not a latentspace model file ({_first_line(error)})") from None
     return model.to(device).eval()
+
+
+def save_training_state(path: str | os.PathLike, state: TrainingState, signature: dict) -> None:
+    """Write ``state`` and the ``signature`` of its run (see training.training_signature) atomically."""
+    device = state.noise_generator.device
+    payload = {
+        "format_version": TRAINING_STATE_FORMAT_VERSION,
+        "signature": signature,
+        "model_config": state.model.config.to_dict(),
+        "model_state": {key: value.detach().cpu() for key, value in state.model.state_dict().items()},
+        "optimizer_state": state.optimizer.state_dict(),
+        # Generator states are uint8 CPU tensors, also for a CUDA generator.
+        "shuffle_rng_state": state.shuffle_generator.get_state(),
+        "noise_rng_state": state.noise_generator.get_state(),
+        "global_rng_state": torch.get_rng_state(),
+        "global_cuda_rng_state": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+        "history": [asdict(record) for record in state.history],
+    }
+    _save_atomically(payload, path)
+
+
+def load_training_state(path: str | os.PathLike, signature: dict, device: torch.device) -> TrainingState:
+    """The TrainingState saved at ``path``, on ``device``, with torch's global generators restored.
+
+    Raises CheckpointMismatch, naming the differing fields, when the file's signature is
+    not ``signature``; LatentspaceError when the file is missing or unreadable.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LatentspaceError(f"{path}: training checkpoint not found")
+    try:
+        # Onto the CPU first: generator states must stay CPU tensors.
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        if payload["format_version"] != TRAINING_STATE_FORMAT_VERSION:
+            raise CheckpointMismatch(
+                f"{path}: checkpoint format {payload['format_version']}, expected {TRAINING_STATE_FORMAT_VERSION}"
+            )
+        saved = payload["signature"]
+        differing = sorted(key for key in saved.keys() | signature.keys() if saved.get(key) != signature.get(key))
+        if differing:
+            raise CheckpointMismatch(f"{path}: written by another run ({', '.join(differing)} differ)")
+        model = VAE(VAEConfig.from_dict(payload["model_config"])).to(device)
+        model.load_state_dict(payload["model_state"])
+        optimizer = torch.optim.Adam(model.parameters())
+        optimizer.load_state_dict(payload["optimizer_state"])  # moves Adam's moments to the model's device
+        shuffle_generator = torch.Generator()
+        shuffle_generator.set_state(payload["shuffle_rng_state"])
+        noise_generator = torch.Generator(device=device)
+        noise_generator.set_state(payload["noise_rng_state"])
+        history = [EpochRecord(**record) for record in payload["history"]]
+    except _UNREADABLE as error:
+        raise LatentspaceError(f"{path}: not a latentspace training checkpoint ({_first_line(error)})") from None
+    torch.set_rng_state(payload["global_rng_state"])
+    if payload["global_cuda_rng_state"] is not None:
+        torch.cuda.set_rng_state(payload["global_cuda_rng_state"], device)
+    return TrainingState(model, optimizer, shuffle_generator, noise_generator, history)
+
+
+def resume_or_start(
+    path: str | os.PathLike, config: VAEConfig, settings: TrainSettings, signature: dict, device: torch.device
+) -> tuple[TrainingState, str]:
+    """The checkpoint's state if it belongs to this run, else a fresh one; and a sentence saying which.
+
+    A checkpoint of another run, one with more epochs than ``settings.epochs``, or an
+    unreadable file is left to be overwritten by the first epoch of the fresh run.
+    """
+    path = Path(path)
+    fresh = f"training from scratch, saving a checkpoint to {path} after every epoch"
+    if not path.is_file():
+        return new_training_state(build_model(config, settings.seed, device), settings), fresh
+    try:
+        state = load_training_state(path, signature, device)
+    except LatentspaceError as error:
+        return new_training_state(build_model(config, settings.seed, device), settings), f"{error}: {fresh}"
+    if state.epochs_done > settings.epochs:
+        reason = f"{path}: holds {state.epochs_done} epochs, more than the {settings.epochs} asked for"
+        return new_training_state(build_model(config, settings.seed, device), settings), f"{reason}: {fresh}"
+    return state, f"resuming from {path} after epoch {state.epochs_done} of {settings.epochs}"

@@ -1,29 +1,85 @@
 """Render ``site_templates/`` into a static, self-contained site folder.
 
 Every asset is copied next to the page and linked relatively, so the folder opens from
-disk or from any static server. The folder is built under a temporary name and renamed,
-so a failed render never leaves half a site behind.
+disk or from any static server, and the page requests nothing outside it. Formulas are
+rendered at build time (:mod:`latentspace.math_render`). The folder is built under a
+temporary name and renamed, so a failed render never leaves half a site behind.
+
+Templates see:
+- ``assets[name]``: the relative URL of a copied asset; naming an asset that the site
+  rule did not pass stops the build with a one-line error naming it;
+- ``asset_sizes[name]``: ``(width, height)`` in CSS pixels of a PNG or SVG asset;
+- ``asset_data[name]``: the parsed content of a JSON asset;
+- ``references`` (from ``references.yaml``, numbered in order) and ``reference_numbers[key]``;
+- whatever ``context`` holds (see ``run_site`` in :mod:`latentspace.cli`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import struct
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import jinja2
+import yaml
 
 from latentspace.atomic_files import atomic_directory
 from latentspace.errors import LatentspaceError
+from latentspace.math_render import install_katex_assets, render_math_in_html
+from latentspace.run_report import format_seconds
 
 PAGE_TEMPLATES = {"index.html": "index.html.j2"}
+REFERENCES_FILE = "references.yaml"
+REFERENCE_FIELDS = {"key", "title", "venue", "authors", "year", "url", "note"}
 STATIC_FOLDER = "static"
 ASSET_FOLDER = "figures"
+# The run's configuration, written beside the page for readers to download.
+RUN_CONFIG_FILE = "config.yaml"
+KATEX_VENDOR_FOLDER = Path("vendor") / "katex"
+KATEX_SITE_FOLDER = Path(STATIC_FOLDER) / "katex"
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_SVG_LENGTH = re.compile(r"^\s*([0-9.]+)\s*(px|pt)?\s*$")
+_CSS_PX_PER_UNIT = {"px": 1.0, "pt": 96.0 / 72.0, None: 1.0}
+
+
+class MissingAssetError(LatentspaceError):
+    """A template names an asset that the site step was not given."""
+
+
+class RequiredAssets(Mapping):
+    """``{asset name: value}`` whose missing keys stop the render with a message naming the asset."""
+
+    def __init__(self, values: dict, kind: str = "asset"):
+        self._values = dict(values)
+        self._kind = kind
+
+    def __getitem__(self, name: str):
+        try:
+            return self._values[name]
+        except KeyError:
+            known = ", ".join(sorted(self._values)) or "none"
+            raise MissingAssetError(
+                f"the page uses {self._kind} {name!r}, which the site step was not given "
+                f"(a figure rule registers it in SITE_ASSETS; given: {known})"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 def template_environment(templates_dir: str | os.PathLike) -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(os.fspath(templates_dir)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -31,6 +87,9 @@ def template_environment(templates_dir: str | os.PathLike) -> jinja2.Environment
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["seconds"] = format_seconds
+    environment.filters["g"] = "{:g}".format  # 2.0 -> "2", 2.5 -> "2.5"
+    return environment
 
 
 def parse_named_paths(pairs: list[str], option: str) -> dict[str, Path]:
@@ -53,35 +112,147 @@ def load_json(path: Path) -> dict:
         raise LatentspaceError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None
 
 
+def parse_references(text: str, source: str) -> list[dict]:
+    """The reference list: each entry a mapping with key, title and venue; keys unique; numbered from 1."""
+    try:
+        entries = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise LatentspaceError(f"{source}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(entries, list):
+        raise LatentspaceError(f"{source}: expected a list of references")
+    references, keys = [], set()
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not {"key", "title", "venue"} <= entry.keys():
+            raise LatentspaceError(f"{source}: reference {number}: expected key, title and venue")
+        unknown = sorted(set(entry) - REFERENCE_FIELDS)
+        if unknown:
+            raise LatentspaceError(f"{source}: reference {entry['key']}: unknown field(s) {', '.join(unknown)}")
+        if entry["key"] in keys:
+            raise LatentspaceError(f"{source}: reference key {entry['key']!r} appears twice")
+        keys.add(entry["key"])
+        references.append({**dict.fromkeys(REFERENCE_FIELDS), **entry, "number": number})
+    return references
+
+
+def png_size(header: bytes) -> tuple[int, int] | None:
+    """(width, height) from the first 24 bytes of a PNG file, None if it is not a PNG."""
+    if len(header) < 24 or not header.startswith(_PNG_SIGNATURE) or header[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", header[16:24])
+
+
+def svg_size(text: str) -> tuple[int, int] | None:
+    """(width, height) in CSS pixels from the root element's width and height (px or pt)."""
+    root = re.search(r"<svg\b[^>]*>", text)
+    if not root:
+        return None
+    lengths = []
+    for attribute in ("width", "height"):
+        value = re.search(rf'\s{attribute}="([^"]+)"', root.group())
+        length = _SVG_LENGTH.match(value.group(1)) if value else None
+        if not length:
+            return None
+        lengths.append(round(float(length.group(1)) * _CSS_PX_PER_UNIT[length.group(2)]))
+    return lengths[0], lengths[1]
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    if path.suffix.lower() == ".png":
+        with open(path, "rb") as handle:
+            return png_size(handle.read(24))
+    if path.suffix.lower() == ".svg":
+        return svg_size(path.read_text(encoding="utf-8", errors="replace")[:4000])
+    return None
+
+
+def template_location(error: Exception, templates_dir: Path, default: str) -> str:
+    """Where in the templates an error arose: ``sections/04_latent_2d.html.j2 line 25``.
+
+    Jinja rewrites tracebacks so that template code appears under the template's file
+    name. The innermost template frame is named and, when that is a macro or an included
+    file, the innermost frame of the template that called or included it too.
+    """
+    frames = []
+    traceback = error.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            path = Path(filename)
+            frames.append((path.relative_to(templates_dir) if path.is_relative_to(templates_dir) else path, traceback.tb_lineno))
+        traceback = traceback.tb_next
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.lineno:
+        return f"{error.name or default} line {error.lineno}"
+    if not frames:
+        return default
+    innermost = frames[-1]
+    callers = [frame for frame in frames if frame[0] != innermost[0]]
+    location = f"{innermost[0]} line {innermost[1]}"
+    return f"{callers[-1][0]} line {callers[-1][1]}, in {location}" if callers else location
+
+
+def render_page(environment: jinja2.Environment, templates_dir: Path, template_name: str, context: dict) -> str:
+    """One page: Jinja, then the formulas; errors name the template (and line) they come from."""
+    try:
+        html = environment.get_template(template_name).render(**context)
+    except jinja2.TemplateError as error:
+        location = template_location(error, templates_dir, template_name)
+        raise LatentspaceError(f"{location}: {error.__class__.__name__}: {error}") from None
+    except MissingAssetError as error:
+        raise MissingAssetError(f"{template_location(error, templates_dir, template_name)}: {error}") from None
+    try:
+        return render_math_in_html(html)
+    except LatentspaceError as error:
+        raise LatentspaceError(f"{template_name}: {error}") from None
+
+
 def render_site(
     templates_dir: str | os.PathLike,
     output_dir: str | os.PathLike,
     context: dict,
     assets: dict[str, Path],
+    extra_files: dict[str, str] | None = None,
 ) -> None:
-    """Copy ``assets`` into ``output_dir/figures``, static files, and render every page.
+    """Copy ``assets`` into ``output_dir/figures``, static files and KaTeX's, and render every page.
 
-    Templates see ``assets[name]`` as the asset's relative URL.
+    ``extra_files`` maps a path inside the site to a text to write there (the run's config).
     """
     templates_dir = Path(templates_dir)
     if not templates_dir.is_dir():
         raise LatentspaceError(f"{templates_dir}: templates folder not found")
     environment = template_environment(templates_dir)
     with atomic_directory(output_dir) as build:
-        asset_urls = {}
+        asset_urls, asset_sizes, asset_data = {}, {}, {}
         for name, source in sorted(assets.items()):
             if not source.is_file():
                 raise LatentspaceError(f"asset {name}: {source} not found")
             target = build / ASSET_FOLDER / source.name
+            if target.exists():
+                raise LatentspaceError(f"asset {name}: another asset already has the file name {source.name}")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             asset_urls[name] = f"{ASSET_FOLDER}/{source.name}"
+            size = image_size(source)
+            if size:
+                asset_sizes[name] = size
+            if source.suffix.lower() == ".json":
+                asset_data[name] = load_json(source)
         static = templates_dir / STATIC_FOLDER
         if static.is_dir():
             shutil.copytree(static, build / STATIC_FOLDER)
+        install_katex_assets(templates_dir / KATEX_VENDOR_FOLDER, build / KATEX_SITE_FOLDER)
+        references_file = templates_dir / REFERENCES_FILE
+        references = parse_references(references_file.read_text(encoding="utf-8"), str(references_file)) if references_file.is_file() else []
+        page_context = {
+            **context,
+            "assets": RequiredAssets(asset_urls),
+            "asset_sizes": asset_sizes,
+            "asset_data": RequiredAssets(asset_data, kind="JSON asset"),
+            "references": references,
+            "reference_numbers": {reference["key"]: reference["number"] for reference in references},
+        }
+        for relative_path, text in (extra_files or {}).items():
+            (build / relative_path).parent.mkdir(parents=True, exist_ok=True)
+            (build / relative_path).write_text(text, encoding="utf-8")
         for page, template_name in PAGE_TEMPLATES.items():
-            try:
-                html = environment.get_template(template_name).render(**context, assets=asset_urls)
-            except jinja2.TemplateError as error:
-                raise LatentspaceError(f"{templates_dir / template_name}: {error.__class__.__name__}: {error}") from None
+            html = render_page(environment, templates_dir, template_name, page_context)
             (build / page).write_text(html, encoding="utf-8")

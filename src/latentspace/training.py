@@ -5,12 +5,21 @@ draws one permutation and slices batches out of it, so no per-sample conversion 
 DataLoader worker sits in the hot loop. Every random draw (the permutation, the
 reparameterisation noise, the initial weights) comes from generators seeded by the
 configured seed, so the same settings on the same machine give identical weights.
+
+A run can stop after any epoch and continue later bit for bit: ``TrainingState`` holds
+everything the next epoch depends on (weights, Adam's moments, both generators, the
+history), ``latentspace.checkpoints`` saves and restores it, and ``run_epochs`` goes on
+from ``len(state.history)``. A stop request (SIGTERM, see ``latentspace.signals``) is
+honoured between two batches: the unfinished epoch is dropped, since the checkpoint of
+the last finished one already holds everything needed to redo it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
@@ -20,6 +29,12 @@ from latentspace.model import VAE, VAEConfig, loss_terms
 from latentspace.progress import EpochReporter
 
 ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. (2015): Cov_x(E_q[z_u]) > 0.01
+# The modules whose code decides the weights a checkpoint holds (see training_signature).
+TRAINING_CODE_MODULES = ("training", "checkpoints")
+
+
+class TrainingInterrupted(TrainingError):
+    """A stop was requested (SIGTERM); the last finished epoch can be resumed."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +68,67 @@ class EpochRecord:
 HISTORY_COLUMNS = tuple(EpochRecord.__dataclass_fields__)
 
 
+@dataclass
+class TrainingState:
+    """Everything the next epoch depends on; ``run_epochs`` updates it in place."""
+
+    model: VAE
+    optimizer: torch.optim.Optimizer
+    shuffle_generator: torch.Generator  # on the CPU: the order of the training images
+    noise_generator: torch.Generator  # on the model's device: the reparameterisation noise
+    history: list[EpochRecord]
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history)
+
+
 def build_model(config: VAEConfig, seed: int, device: torch.device) -> VAE:
     """A freshly initialised model whose weights depend on ``seed`` only."""
     torch.manual_seed(seed)
     return VAE(config).to(device)
+
+
+def new_training_state(model: VAE, settings: TrainSettings) -> TrainingState:
+    """Adam and both generators as epoch 1 needs them, seeded from ``settings.seed``."""
+    device = next(model.parameters()).device
+    return TrainingState(
+        model,
+        torch.optim.Adam(model.parameters(), lr=settings.learning_rate),
+        torch.Generator().manual_seed(settings.seed + 1),
+        torch.Generator(device=device).manual_seed(settings.seed + 2),
+        [],
+    )
+
+
+def tensors_sha256(*tensors: torch.Tensor) -> str:
+    """Hex SHA-256 of the tensors' bytes (moved to the CPU first), shapes and dtypes included."""
+    digest = hashlib.sha256()
+    for tensor in tensors:
+        cpu = tensor.detach().cpu().contiguous()
+        digest.update(f"{tuple(cpu.shape)} {cpu.dtype}".encode())
+        digest.update(cpu.numpy().tobytes())
+    return digest.hexdigest()
+
+
+def training_signature(
+    config: VAEConfig, settings: TrainSettings, train_x: torch.Tensor, test_x: torch.Tensor, code_version: str
+) -> dict:
+    """What a checkpoint must match to be resumed: everything but the number of epochs.
+
+    The first k epochs do not depend on how many follow, so a checkpoint after k epochs
+    continues any run of k or more epochs. The device type is part of it because a CUDA
+    generator's state does not fit a CPU generator (and the arithmetic differs).
+    """
+    return {
+        "model": config.to_dict(),
+        "batch_size": settings.batch_size,
+        "learning_rate": settings.learning_rate,
+        "seed": settings.seed,
+        "device_type": train_x.device.type,
+        "data_sha256": tensors_sha256(train_x, test_x),
+        "code_version": code_version,
+    }
 
 
 def _noise(shape: tuple[int, ...], generator: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -103,12 +175,19 @@ def train_epoch(
     batch_size: int,
     shuffle_generator: torch.Generator,
     noise_generator: torch.Generator,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[float, float]:
-    """One pass over ``train_x`` in a seeded random order; returns mean reconstruction and KL."""
+    """One pass over ``train_x`` in a seeded random order; returns mean reconstruction and KL.
+
+    ``should_stop`` is asked before each batch; when it answers True the epoch is
+    abandoned with TrainingInterrupted (the model is then half-way through the epoch).
+    """
     model.train()
     order = torch.randperm(len(train_x), generator=shuffle_generator).to(train_x.device)
     totals = torch.zeros(2, device=train_x.device)  # summed on the device: no sync per batch
     for start in range(0, len(train_x), batch_size):
+        if should_stop is not None and should_stop():
+            raise TrainingInterrupted(f"stopped on request after {start} of {len(train_x)} images of the epoch")
         batch = train_x[order[start : start + batch_size]]
         terms = loss_terms(model, batch, _noise((len(batch), model.config.latent_dim), noise_generator, batch.device))
         loss = terms.loss.mean()
@@ -127,17 +206,39 @@ def train_vae(
     settings: TrainSettings,
     reporter: EpochReporter | None = None,
 ) -> list[EpochRecord]:
-    """Train with Adam; return one record per epoch. Stops with TrainingError on a NaN/inf loss."""
-    device = train_x.device
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
-    shuffle_generator = torch.Generator().manual_seed(settings.seed + 1)
-    noise_generator = torch.Generator(device=device).manual_seed(settings.seed + 2)
-    history: list[EpochRecord] = []
-    for epoch in range(1, settings.epochs + 1):
+    """Train with Adam from scratch; return one record per epoch. Stops with TrainingError on a NaN/inf loss."""
+    return run_epochs(new_training_state(model, settings), train_x, test_x, settings, reporter)
+
+
+def run_epochs(
+    state: TrainingState,
+    train_x: torch.Tensor,
+    test_x: torch.Tensor,
+    settings: TrainSettings,
+    reporter: EpochReporter | None = None,
+    on_epoch_end: Callable[[TrainingState], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[EpochRecord]:
+    """Train from epoch ``state.epochs_done + 1`` to ``settings.epochs``; return the whole history.
+
+    ``on_epoch_end(state)`` runs after each finished epoch (the place to save a checkpoint).
+    ``should_stop`` is polled between batches; a True answer raises TrainingInterrupted.
+    """
+    model = state.model
+    for epoch in range(state.epochs_done + 1, settings.epochs + 1):
         started = time.perf_counter()
-        train_reconstruction, train_kl = train_epoch(
-            model, optimizer, train_x, settings.batch_size, shuffle_generator, noise_generator
-        )
+        try:
+            train_reconstruction, train_kl = train_epoch(
+                model,
+                state.optimizer,
+                train_x,
+                settings.batch_size,
+                state.shuffle_generator,
+                state.noise_generator,
+                should_stop,
+            )
+        except TrainingInterrupted as stop:
+            raise TrainingInterrupted(f"epoch {epoch}: {stop}; {state.epochs_done} epochs are done") from None
         if not (math.isfinite(train_reconstruction) and math.isfinite(train_kl)):
             raise TrainingError(
                 f"epoch {epoch}: the training loss became {train_reconstruction + train_kl} "
@@ -154,14 +255,16 @@ def train_vae(
             test["kl"],
             time.perf_counter() - started,
         )
-        history.append(record)
+        state.history.append(record)
+        if on_epoch_end:
+            on_epoch_end(state)
         if reporter:
             reporter.report(
                 epoch,
                 {"train_loss": record.train_loss, "test_loss": record.test_loss, "test_kl": record.test_kl},
                 record.seconds,
             )
-    return history
+    return state.history
 
 
 def final_metrics(model: VAE, test_x: torch.Tensor, settings: TrainSettings, history: list[EpochRecord]) -> dict:

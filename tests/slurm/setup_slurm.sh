@@ -3,6 +3,8 @@
 # Usage: sudo tests/slurm/setup_slurm.sh [STATE_DIR]   (default /tmp/latentspace-slurm)
 # Afterwards: source STATE_DIR/env.sh   (exports SLURM_CONF); stop with stop_slurm.sh.
 # Idempotent: re-running reuses running daemons and only waits for the node to be idle.
+# Exit status: 0 ready; 2 not root; 3 the packages could not be installed; 1 anything else.
+# See tests/slurm/README.md.
 set -euo pipefail
 
 STATE=$(realpath -m "${1:-/tmp/latentspace-slurm}")
@@ -16,14 +18,29 @@ die() { echo "setup_slurm: ERROR: $*" >&2; exit 1; }
 log() { echo "setup_slurm: $*" >&2; }
 alive() { [[ -s $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-[[ $(id -u) -eq 0 ]] || die "must run as root (installs packages, runs munged as user munge)"
+if [[ $(id -u) -ne 0 ]]; then
+    echo "setup_slurm: ERROR: must run as root (installs packages, runs munged as user munge)" >&2
+    exit 2
+fi
 
-# 1. Packages ---------------------------------------------------------------
+# SLURM_CONF alone is NOT enough: snakemake-executor-plugin-slurm-jobstep strips
+# every SLURM_* variable (SLURM_CONF included) before its nested `srun` inside the
+# batch job, which then dies with "Could not establish a configuration source".
+# So the compiled-in default path must point at our config too (symlink).
+ETC_CONF=/etc/slurm/slurm.conf
+if [[ -e $ETC_CONF || -L $ETC_CONF ]] && [[ $(readlink "$ETC_CONF" || true) != "$CONF" ]]; then
+    die "$ETC_CONF exists and is not our symlink to $CONF; move it away first"
+fi
+
+# 1. Packages (bounded: a stuck mirror must not hang the caller) -------------
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null; then
     log "installing slurm-wlm and munge"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq slurm-wlm munge >/dev/null
+    if ! { timeout "${SLURM_APT_TIMEOUT_S:-600}" apt-get update -qq &&
+        timeout "${SLURM_APT_TIMEOUT_S:-600}" apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null; }; then
+        echo "setup_slurm: ERROR: apt-get could not install slurm-wlm and munge" >&2
+        exit 3
+    fi
 fi
 
 # 2. Munge key (the Debian package normally creates one) ---------------------
@@ -75,14 +92,6 @@ PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOF
 # No cgroup.conf: none of the plugins above (linuxproc, task/none) use cgroups.
 
-# SLURM_CONF alone is NOT enough: snakemake-executor-plugin-slurm-jobstep strips
-# every SLURM_* variable (SLURM_CONF included) before its nested `srun` inside the
-# batch job, which then dies with "Could not establish a configuration source".
-# So the compiled-in default path must point at our config too (symlink).
-ETC_CONF=/etc/slurm/slurm.conf
-if [[ -e $ETC_CONF || -L $ETC_CONF ]] && [[ $(readlink "$ETC_CONF" || true) != "$CONF" ]]; then
-    die "$ETC_CONF exists and is not our symlink to $CONF; move it away first"
-fi
 install -d -m 0755 /etc/slurm
 ln -sfn "$CONF" "$ETC_CONF"
 

@@ -1,7 +1,11 @@
 # Paths and small helpers shared by the rules. No rule lives here.
 
+import itertools
+import re
 import shlex
 from pathlib import Path
+
+from latentspace.code_version import package_source_hash
 
 LATENT_DIMS = sorted(config["latent_dims"])
 TEMPLATES_DIR = Path(workflow.basedir) / "site_templates"
@@ -14,6 +18,22 @@ SITE_ASSETS = {}
 def model_file(latent_dim, name):
     """A file of the model trained with the given latent size."""
     return f"results/models/z{latent_dim}/{name}"
+
+
+def training_checkpoint(latent_dim):
+    """Where training saves its state every epoch and resumes from. Not a rule output, on
+    purpose: Snakemake deletes the outputs of a failed job, and a preempted job must keep it."""
+    return f"results/checkpoints/z{latent_dim}/state.pt"
+
+
+def package_code_hash(*modules):
+    """Hash of the source of these latentspace modules and of every package module they import.
+
+    Given to a rule as a param (``code=package_code_hash("figures.latent_grid", ...)``, the
+    modules its CLI step imports that decide its outputs): editing one of them changes the
+    param, so Snakemake re-runs that rule and what depends on it, and nothing else.
+    """
+    return package_source_hash(modules)
 
 
 def template_files():
@@ -33,3 +53,36 @@ def cli_options(**options):
             if item is not None:
                 words += [f"--{name.replace('_', '-')}", shlex.quote(str(item))]
     return " ".join(words)
+
+
+# Values of the wildcards that occur in benchmark paths, so that every job's benchmark
+# file can be listed (the site reports how long each job took).
+BENCHMARK_WILDCARD_VALUES = {"latent_dim": LATENT_DIMS}
+
+
+def job_benchmarks(exclude=()):
+    """{job name: benchmark file} of every job with a benchmark, except the steps named in ``exclude``.
+
+    Jobs with wildcards get names like ``train (latent_dim 2)``, without an equals sign,
+    since the site step reads NAME=PATH pairs. Call it from an input function or a lambda,
+    so that steps included later are listed too.
+    """
+    benchmarks = {}
+    for step in workflow.rules:
+        if step.name in exclude or not step.benchmark:
+            continue
+        pattern = str(step.benchmark)
+        names = sorted(step.benchmark.get_wildcard_names())
+        unknown = [name for name in names if name not in BENCHMARK_WILDCARD_VALUES]
+        if unknown:
+            raise ValueError(
+                f"{step.name}: benchmark {pattern} has wildcard(s) {', '.join(unknown)} "
+                "with no values in BENCHMARK_WILDCARD_VALUES (workflow/rules/common.smk)"
+            )
+        for values in itertools.product(*(BENCHMARK_WILDCARD_VALUES[name] for name in names)):
+            assignment = dict(zip(names, values))
+            label = ", ".join(f"{name} {value}" for name, value in assignment.items())
+            job = f"{step.name} ({label})" if label else step.name
+            # The pattern may carry the wildcard constraints, as in {latent_dim,\d+}.
+            benchmarks[job] = re.sub(r"{(\w+)(?:,[^}]*)?}", lambda match: str(assignment[match.group(1)]), pattern)
+    return benchmarks

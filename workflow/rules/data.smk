@@ -1,4 +1,6 @@
 rule data:
+    # Light, and the submit host is more likely than a compute node to reach the internet.
+    localrule: True
     output:
         "results/data/dataset.npz",
     params:
@@ -10,6 +12,7 @@ rule data:
             idx_dir=config["data"]["idx_dir"],
             mirror=config["data"]["mirrors"],
         ),
+        code=package_code_hash("datasets"),
     log:
         "results/logs/data.log",
     benchmark:

@@ -3,6 +3,7 @@ SITE_ASSETS["training_curves"] = "results/figures/training_curves.svg"
 
 
 rule latent_grid:
+    localrule: True  # seconds of work: not worth a cluster job (see workflow/profiles/slurm)
     input:
         model_file(2, "model.pt"),
     output:
@@ -13,6 +14,7 @@ rule latent_grid:
         ),
     params:
         options=cli_options(**config["figures"]["latent_grid"], device=config["device"]),
+        code=package_code_hash("figures.latent_grid", "figures.rendering", "checkpoints", "devices"),
     log:
         "results/logs/figures/latent_grid.log",
     benchmark:
@@ -23,6 +25,7 @@ rule latent_grid:
 
 
 rule training_curves:
+    localrule: True
     input:
         expand(model_file("{latent_dim}", "history.csv"), latent_dim=LATENT_DIMS),
     output:
@@ -35,6 +38,7 @@ rule training_curves:
         options=lambda wildcards, input: cli_options(
             history=[f"{dim}={path}" for dim, path in zip(LATENT_DIMS, input)]
         ),
+        code=package_code_hash("figures.training_curves", "figures.rendering", "site_builder", "training"),
     log:
         "results/logs/figures/training_curves.log",
     benchmark:

@@ -1,3 +1,9 @@
+# One VAE per latent size. The job saves its training state every epoch to
+# training_checkpoint(latent_dim) and resumes from it when run again (after a preemption,
+# a time limit or a crash); SIGTERM makes it stop within one batch with exit status 75.
+# With `retries` in the profile, Snakemake resubmits such a job and it continues.
+
+
 rule train:
     input:
         "results/data/dataset.npz",
@@ -16,7 +22,16 @@ rule train:
             device=config["device"],
         ),
         hidden_dims=" ".join(str(width) for width in config["model"]["hidden_dims"]),
+        checkpoint=lambda wildcards: training_checkpoint(wildcards.latent_dim),
+        code=package_code_hash("training", "checkpoints", "datasets", "devices"),
     threads: config["train"]["threads"]
+    resources:
+        # Snakemake's standard resources; the SLURM executor turns them into
+        # --gpus, --cpus-per-gpu, --mem and --time (config.yaml explains each).
+        gpu=config["train"]["resources"]["gpu"],
+        cpus_per_gpu=config["train"]["resources"]["cpus_per_gpu"],
+        mem_mb=config["train"]["resources"]["mem_mb"],
+        runtime=config["train"]["resources"]["runtime_min"],
     log:
         "results/logs/train/z{latent_dim}.log",
     benchmark:
@@ -24,5 +39,6 @@ rule train:
     shell:
         "python -m latentspace train --data {input} --latent-dim {wildcards.latent_dim}"
         " --hidden-dims {params.hidden_dims} {params.options} --threads {threads}"
+        " --checkpoint {params.checkpoint}"
         " --model-out {output.model} --history-out {output.history} --metrics-out {output.metrics}"
         " > {log} 2>&1"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Wall-clock time of the whole default pipeline (data, every model, every figure and
+# animation, the site) from an empty results/ on 2 cores, then the jobs that one figure's
+# setting change plans: that figure and the site only.
+#
+#   benchmarks/pipeline_time.sh [WORKDIR]     (default: a new temporary folder)
+#
+# Target: under 3 minutes on a 2-core CPU. Run it with the repository's environment
+# active (snakemake and the latentspace package on PATH).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+workdir="${1:-$(mktemp -d -t latentspace-pipeline-XXXXXX)}"
+mkdir -p "$workdir"
+for item in Snakefile config.yaml workflow site_templates; do
+    cp -r "$repo/$item" "$workdir/"
+done
+cd "$workdir"
+rm -rf results site .snakemake
+
+echo "== default pipeline from a clean results/ in $workdir (2 cores); load average: $(cut -d" " -f1-3 /proc/loadavg)"
+started_ns=$(date +%s%N)
+snakemake --cores 2 > pipeline.log 2>&1 || { tail -40 pipeline.log; exit 1; }
+elapsed_ms=$(( ($(date +%s%N) - started_ns) / 1000000 ))
+printf 'elapsed: %d.%03d s (target: 180 s); load average now: %s\n' \
+    $((elapsed_ms / 1000)) $((elapsed_ms % 1000)) "$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== slowest jobs (results/benchmarks/*.tsv, wall-clock seconds)"
+for tsv in results/benchmarks/*.tsv; do
+    printf '%8.2f  %s\n' "$(sed -n 2p "$tsv" | cut -f1)" "$(basename "$tsv" .tsv)"
+done | sort -rn | head -12
+
+echo "== jobs planned after changing figures.ball_volume.max_dim (20 -> 21)"
+sed 's/^    max_dim: 20$/    max_dim: 21/' config.yaml > changed.yaml
+grep -q "max_dim: 21" changed.yaml || { echo "could not change max_dim in config.yaml"; exit 1; }
+snakemake -n --cores 2 --configfile changed.yaml 2>&1 | sed -n '/^Job stats:/,/^total/p'

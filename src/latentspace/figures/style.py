@@ -1,0 +1,43 @@
+"""Shared look of the article's figures: one palette, one way to show digits and progress.
+
+Importing it (through any figure module) also applies the deterministic rc settings of
+:mod:`latentspace.figures.rendering`.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from latentspace.figures import rendering  # noqa: F401  (Agg backend, svg.hashsalt, no dates)
+
+# Colour-blind-safe (Okabe-Ito) roles, the same in every figure.
+PATH_COLOR = "#0072B2"          # a latent path (the spirals of F3 and F7)
+LERP_COLOR = "#D55E00"          # lerp: the straight line between two points (F10-F12)
+SLERP_COLOR = "#0072B2"         # slerp: the great-circle arc between two points (F10-F12)
+REFERENCE_COLOR = "#555555"     # spheres, shells, reference lines
+POINT_COLOR = "#999999"         # scatter of random points
+CURRENT_COLOR = "#CC79A7"       # the current point of an animation
+COMPONENT_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
+                    "#56B4E9", "#F0E442", "#000000", "#882255", "#44AA99")
+
+PROGRESS_CMAP = "viridis"       # colour along a path, from its start to its end
+DENSITY_CMAP = "Greys"          # a probability density in the background
+DIGIT_CMAP = "gray"             # decoded digits: black background, white strokes, as in MNIST
+
+GRID_ALPHA = 0.3
+
+
+def show_digit(ax: "plt.Axes", image) -> "plt.AxesImage":
+    """Draw one uint8 (28, 28) digit on ``ax`` without ticks; returns the image artist."""
+    artist = ax.imshow(image, cmap=DIGIT_CMAP, vmin=0, vmax=255, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return artist
+
+
+def equal_square(ax: "plt.Axes", limit: float) -> None:
+    """Square axes over [-limit, limit]^2 with equal scales and a light grid."""
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    ax.grid(alpha=GRID_ALPHA)

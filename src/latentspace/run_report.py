@@ -1,0 +1,223 @@
+"""What the run measured, gathered for the article's "Results of this run" section.
+
+Everything the page says about this run comes from here: the models' metrics files,
+the configuration snapshot, Snakemake's benchmark files (one TSV per job, columns
+documented at https://snakemake.readthedocs.io, "Benchmark rules"), the installed
+package versions, and the numbers that figure steps leave in JSON files. The parsing
+and summarising functions take text or dicts; the ``load_*`` functions read files.
+
+Active units follow Burda, Grosse & Salakhutdinov (2015), "Importance Weighted
+Autoencoders", arXiv:1509.00519: a latent coordinate is active when the variance of its
+posterior mean over the test set exceeds a threshold.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.metadata
+import io
+import math
+import platform
+from pathlib import Path
+
+import yaml
+
+from latentspace.errors import LatentspaceError
+from latentspace.geometry import ball_volume
+
+# Distributions whose versions the page lists, in this order.
+REPORTED_DISTRIBUTIONS = (
+    "latentspace",
+    "torch",
+    "numpy",
+    "matplotlib",
+    "imageio",
+    "imageio-ffmpeg",
+    "snakemake",
+    "jinja2",
+    "pykatex",
+)
+
+MODEL_METRIC_KEYS = (
+    "latent_dim",
+    "test_elbo_nats",
+    "test_reconstruction_nats",
+    "test_kl_nats",
+    "active_units",
+    "active_unit_threshold",
+    "epochs",
+    "train_seconds",
+    "device",
+)
+
+
+# --- parsing and summarising (no files) -------------------------------------------------
+
+
+def parse_benchmark(text: str, name: str) -> dict:
+    """A Snakemake benchmark TSV -> wall-clock seconds, CPU seconds and peak memory (mean over repeats).
+
+    Memory and CPU time are None where the platform could not measure them ("NA" or "-").
+    """
+    rows = list(csv.DictReader(io.StringIO(text), delimiter="\t"))
+    if not rows or "s" not in rows[0]:
+        raise LatentspaceError(f"benchmark {name}: expected Snakemake's TSV with an 's' column, got {text[:60]!r}")
+
+    def mean_of(column: str) -> float | None:
+        values = []
+        for row in rows:
+            try:
+                values.append(float(row.get(column, "")))
+            except ValueError:
+                return None
+        return sum(values) / len(values)
+
+    wall_seconds = mean_of("s")
+    if wall_seconds is None:
+        raise LatentspaceError(f"benchmark {name}: column 's' is not a number")
+    return {
+        "name": name,
+        "wall_seconds": wall_seconds,
+        "cpu_seconds": mean_of("cpu_time"),
+        "max_rss_mb": mean_of("max_rss"),
+        "repeats": len(rows),
+    }
+
+
+def benchmark_summary(benchmarks: list[dict]) -> dict:
+    """Rows sorted by name, and the total wall-clock time of the jobs."""
+    rows = sorted(benchmarks, key=lambda row: row["name"])
+    return {"rows": rows, "total_wall_seconds": sum(row["wall_seconds"] for row in rows)}
+
+
+def model_rows(metrics: list[dict]) -> list[dict]:
+    """Each model's metrics, sorted by latent size; a clear error if a field is missing."""
+    rows = []
+    for model in metrics:
+        missing = [key for key in MODEL_METRIC_KEYS if key not in model]
+        if missing:
+            raise LatentspaceError(f"metrics of latent size {model.get('latent_dim', '?')}: missing {', '.join(missing)}")
+        rows.append(model)
+    return sorted(rows, key=lambda model: model["latent_dim"])
+
+
+def shared_dataset(models: list[dict]) -> dict | None:
+    """The dataset summary the models were trained on (they must agree)."""
+    summaries = [model["dataset"] for model in models if "dataset" in model]
+    if not summaries:
+        return None
+    if any(summary != summaries[0] for summary in summaries[1:]):
+        raise LatentspaceError(f"models were trained on different datasets: {summaries}")
+    return summaries[0]
+
+
+def package_versions(distributions: tuple[str, ...] = REPORTED_DISTRIBUTIONS) -> list[dict]:
+    """Python and each installed distribution's version ("not installed" where absent)."""
+    versions = [{"name": "Python", "version": platform.python_version()}]
+    for name in distributions:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "not installed"
+        versions.append({"name": name, "version": version})
+    return versions
+
+
+def log10_probability_norm_below(p: int, fraction: float) -> float:
+    """log10 P(||z|| < fraction * sqrt(p)) for z ~ N(0, I_p), for 0 < fraction < 1.
+
+    ||z||^2 is chi-square with p degrees of freedom, so this is the regularised lower
+    incomplete gamma function P(p/2, fraction^2 p/2), summed as its power series (which
+    converges fast below the mean), in log space so that tiny values do not underflow.
+    """
+    if p < 1 or not 0 < fraction < 1:
+        raise ValueError(f"expected p >= 1 and 0 < fraction < 1, got p={p}, fraction={fraction}")
+    shape, x = p / 2.0, fraction**2 * p / 2.0
+    term, series, k = 1.0, 1.0, 0
+    while term > 1e-17 * series:
+        k += 1
+        term *= x / (shape + k)
+        series += term
+    log_probability = shape * math.log(x) - x - math.lgamma(shape + 1.0) + math.log(series)
+    return log_probability / math.log(10.0)
+
+
+def derived_quantities(config: dict, latent_dims: list[int]) -> dict:
+    """Numbers the prose quotes that follow from the configuration and from mathematics.
+
+    Nothing here is measured; computing them keeps the prose in step with the config.
+    """
+    volumes = {n: ball_volume(n) for n in range(1, 41)}
+    peak_dimension = max(volumes, key=volumes.get)
+    grid = config.get("figures", {}).get("latent_grid", {})
+    extent = grid.get("extent")
+    return {
+        "ball_volume": volumes,
+        "ball_volume_peak_dimension": peak_dimension,
+        "ball_volume_peak": volumes[peak_dimension],
+        # Share of N(0, I_2) inside the square [-extent, extent]^2.
+        "grid_prior_mass": math.erf(extent / math.sqrt(2.0)) ** 2 if extent else None,
+        "sphere_radius": {dim: math.sqrt(dim) for dim in latent_dims},
+        # Order of magnitude of 1 / P(||z|| < sqrt(p) / 2): "rarer than one in 10^k".
+        "inner_half_rarity_exponent": {
+            dim: math.floor(-log10_probability_norm_below(dim, 0.5)) for dim in latent_dims
+        },
+    }
+
+
+def parse_figure_latent_dims(pairs: list[str]) -> dict[str, int]:
+    """``["f07_sphere_spiral_10d=10", ...]`` -> ``{"f07_sphere_spiral_10d": 10}``."""
+    dims = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if not name or not value.isdigit() or int(value) < 1:
+            raise LatentspaceError(f"--figure-latent-dim: expected ASSET=POSITIVE_INTEGER, got {pair!r}")
+        dims[name] = int(value)
+    return dims
+
+
+def format_seconds(seconds: float | None) -> str:
+    """12.3 s, 4 min 05 s, 1 h 02 min; an en dash where nothing was measured."""
+    if seconds is None:
+        return "\u2013"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, remainder = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {remainder:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+# --- reading files -----------------------------------------------------------------------
+
+
+def load_benchmarks(named_paths: dict[str, Path]) -> list[dict]:
+    benchmarks = []
+    for name, path in named_paths.items():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise LatentspaceError(f"benchmark {name}: {path} not found") from None
+        benchmarks.append(parse_benchmark(text, name))
+    return benchmarks
+
+
+def load_run_config(path: Path) -> tuple[dict, str]:
+    """The configuration snapshot: (parsed, text as written)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LatentspaceError(f"{path}: configuration snapshot not found") from None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise LatentspaceError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(config, dict):
+        raise LatentspaceError(f"{path}: expected a mapping of settings")
+    return config, text
+
+
+def config_snapshot_text(config: dict) -> str:
+    """The validated configuration as YAML, keys in the order the config file gives them."""
+    return yaml.safe_dump(config, sort_keys=False, default_flow_style=None, allow_unicode=True)

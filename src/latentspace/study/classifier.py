@@ -1,0 +1,187 @@
+"""A small convolutional digit classifier: the judge of decoded digits in the study.
+
+Its confidence (the largest class probability) and the entropy of its prediction tell
+how much a decoded image looks like one definite digit; a blurred blend of two digits
+gets a lower confidence and a higher entropy. It is trained once, on the VAE's training
+split, and must reach ``min_accuracy`` on the test split to be trusted as a judge.
+
+Architecture: LeNet-5's layout (LeCun et al., "Gradient-based learning applied to
+document recognition", 1998) with ReLU, max-pooling and dropout (Srivastava et al.,
+JMLR 2014): two 5x5 convolutions (12 and 24 channels, each followed by 2x2 max-pooling),
+a hidden layer of 64 units, 10 logits; small, so that it trains in seconds on a CPU. Trained with Adam (Kingma & Ba 2014,
+arXiv:1412.6980) under a one-cycle learning-rate schedule (Smith & Topin 2017,
+arXiv:1708.07120), each training image shifted at random by up to ``max_shift_px`` pixels
+in each direction (Simard, Steinkraus & Platt, ICDAR 2003, on augmenting MNIST with
+distortions), cheap help for a training set of a few thousand digits.
+Every random draw (initial weights, dropout, batch order, shifts) comes from ``seed``.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from latentspace.atomic_files import atomic_path
+from latentspace.errors import LatentspaceError
+from latentspace.progress import EpochReporter
+
+CLASS_COUNT = 10
+IMAGE_SIDE = 28
+FORMAT_VERSION = 1
+PREDICT_BATCH_SIZE = 2048
+
+
+@dataclass(frozen=True)
+class ClassifierSettings:
+    epochs: int
+    batch_size: int
+    learning_rate: float  # the peak of the one-cycle schedule
+    seed: int
+    max_shift_px: int = 2  # random translation of the training images; 0: none
+
+    def __post_init__(self):
+        if self.epochs < 1:
+            raise LatentspaceError(f"study.classifier.epochs: expected at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise LatentspaceError(f"study.classifier.batch_size: expected at least 1, got {self.batch_size}")
+        if not self.learning_rate > 0:
+            raise LatentspaceError(
+                f"study.classifier.learning_rate: expected a positive number, got {self.learning_rate}"
+            )
+        if not 0 <= self.max_shift_px < IMAGE_SIDE // 2:
+            raise LatentspaceError(
+                f"study.classifier.max_shift_px: expected 0 to {IMAGE_SIDE // 2 - 1}, got {self.max_shift_px}"
+            )
+
+
+class DigitClassifier(nn.Module):
+    def __init__(self, dropout: float = 0.25):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 12, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),   # (B, 12, 14, 14)
+            nn.Conv2d(12, 24, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # (B, 24, 7, 7)
+        )
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Dropout(dropout),
+            nn.Linear(24 * 7 * 7, 64), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(64, CLASS_COUNT),
+        )
+        self.dropout = dropout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Intensities (B, 784) in [0, 1] -> logits (B, 10)."""
+        return self.head(self.features(x.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE)))
+
+
+def random_shifts(images: torch.Tensor, max_shift_px: int, generator: torch.Generator) -> torch.Tensor:
+    """Images (B, 784) each moved by a random whole number of pixels in [-max, max] per axis.
+
+    The image is padded with zeros (background) and a 28 x 28 window is read at a random
+    offset; the offsets come from ``generator`` (on the CPU).
+    """
+    count = len(images)
+    padded = F.pad(images.view(count, IMAGE_SIDE, IMAGE_SIDE), (max_shift_px,) * 4)   # (B, 28 + 2m, 28 + 2m)
+    offsets = torch.randint(0, 2 * max_shift_px + 1, (2, count), generator=generator).to(images.device)  # (2, B)
+    pixels = torch.arange(IMAGE_SIDE, device=images.device)
+    rows = (offsets[0][:, None] + pixels)[:, :, None]                                 # (B, 28, 1)
+    cols = (offsets[1][:, None] + pixels)[:, None, :]                                 # (B, 1, 28)
+    batch = torch.arange(count, device=images.device)[:, None, None]                  # (B, 1, 1)
+    return padded[batch, rows, cols].reshape(count, -1)
+
+
+def train_classifier(
+    train_x: torch.Tensor,
+    train_labels: torch.Tensor,
+    settings: ClassifierSettings,
+    reporter: EpochReporter | None = None,
+) -> tuple[DigitClassifier, list[float]]:
+    """Train on images (N, 784) with labels (N,) on their device; returns the model and the loss per epoch."""
+    device = train_x.device
+    torch.manual_seed(settings.seed)  # initial weights and dropout masks
+    classifier = DigitClassifier().to(device)
+    optimizer = torch.optim.Adam(classifier.parameters(), lr=settings.learning_rate)
+    batches_per_epoch = -(-len(train_x) // settings.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=settings.learning_rate, total_steps=settings.epochs * batches_per_epoch
+    )
+    shuffle_generator = torch.Generator().manual_seed(settings.seed + 1)
+    epoch_losses = []
+    for epoch in range(1, settings.epochs + 1):
+        started = time.perf_counter()
+        classifier.train()
+        order = torch.randperm(len(train_x), generator=shuffle_generator).to(device)
+        loss_sum = torch.zeros((), device=device)
+        for start in range(0, len(train_x), settings.batch_size):
+            batch = order[start : start + settings.batch_size]
+            images = train_x[batch]                                                   # (B, 784)
+            if settings.max_shift_px:
+                images = random_shifts(images, settings.max_shift_px, shuffle_generator)
+            loss = F.cross_entropy(classifier(images), train_labels[batch])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            loss_sum += loss.detach() * len(batch)
+        epoch_losses.append(loss_sum.item() / len(train_x))
+        if reporter:
+            reporter.report(epoch, {"train_cross_entropy": epoch_losses[-1]}, time.perf_counter() - started)
+    return classifier.eval(), epoch_losses
+
+
+@torch.no_grad()
+def predict_probabilities(
+    classifier: DigitClassifier, images: torch.Tensor, batch_size: int = PREDICT_BATCH_SIZE
+) -> torch.Tensor:
+    """Class probabilities (N, 10) of images (N, 784) on the classifier's device."""
+    classifier.eval()
+    parts = [
+        torch.softmax(classifier(images[start : start + batch_size]), dim=-1)
+        for start in range(0, len(images), batch_size)
+    ]
+    return torch.cat(parts) if parts else images.new_empty((0, CLASS_COUNT))
+
+
+def confidence_and_entropy(probabilities: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The largest probability (N,) and the entropy in nats (N,) of probabilities (N, 10)."""
+    entropy = -torch.special.xlogy(probabilities, probabilities).sum(dim=-1)
+    return probabilities.max(dim=-1).values, entropy
+
+
+def accuracy(probabilities: torch.Tensor, labels: torch.Tensor) -> float:
+    """Share of rows of probabilities (N, 10) whose most probable class is the label (N,)."""
+    return (probabilities.argmax(dim=-1) == labels).double().mean().item()
+
+
+def save_classifier(path: str | os.PathLike, classifier: DigitClassifier, settings: ClassifierSettings) -> None:
+    """Weights and settings only (plain tensors and numbers), loadable with weights_only=True."""
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "dropout": classifier.dropout,
+        "settings": asdict(settings),
+        "state_dict": {name: value.detach().cpu() for name, value in classifier.state_dict().items()},
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_classifier(path: str | os.PathLike, device: torch.device | str = "cpu") -> DigitClassifier:
+    path = Path(path)
+    if not path.is_file():
+        raise LatentspaceError(f"{path}: classifier file not found (run the study-classifier step first)")
+    try:
+        payload = torch.load(path, map_location=device, weights_only=True)
+        if payload["format_version"] != FORMAT_VERSION:
+            raise ValueError(f"format {payload['format_version']}, expected {FORMAT_VERSION}")
+        classifier = DigitClassifier(float(payload["dropout"]))
+        classifier.load_state_dict(payload["state_dict"])
+    except (KeyError, RuntimeError, TypeError, ValueError, EOFError, pickle.UnpicklingError) as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise LatentspaceError(f"{path}: not a latentspace digit classifier ({first_line})") from None
+    return classifier.to(device).eval()

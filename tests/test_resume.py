@@ -1,0 +1,244 @@
+"""Training survives SIGTERM: it checkpoints every epoch and resumes bit for bit.
+
+The end-to-end test interrupts a real ``python -m latentspace train`` process with a
+real SIGTERM after some epochs, runs the same command again, and compares the final
+weights bit for bit with an uninterrupted run of the same settings on the CPU.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from latentspace.checkpoints import (
+    CheckpointMismatch,
+    load_training_state,
+    resume_or_start,
+    save_training_state,
+)
+from latentspace.datasets import build_dataset, images_to_vectors, save_dataset
+from latentspace.model import VAEConfig
+from latentspace.cli import main as cli_main
+from latentspace.signals import EXIT_INTERRUPTED, stop_requested_by
+from latentspace.training import (
+    TrainingInterrupted,
+    TrainSettings,
+    build_model,
+    new_training_state,
+    run_epochs,
+    training_signature,
+)
+
+CPU = torch.device("cpu")
+EPOCHS = 12  # about 0.1 s each: the signal after epoch 2 lands with a margin of about 1 s
+SIGNAL_AFTER_EPOCH = 2
+WAIT_S = 60
+
+
+@pytest.fixture(scope="module")
+def dataset_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("resume-data") / "dataset.npz"
+    save_dataset(build_dataset("mnist-5k", seed=0, test_fraction=0.1), path)
+    return path
+
+
+def train_command(dataset_file: Path, folder: Path, epochs: int = EPOCHS) -> list[str]:
+    return [
+        sys.executable, "-m", "latentspace", "train", "--data", str(dataset_file), "--latent-dim", "2",
+        "--hidden-dims", "64", "--epochs", str(epochs), "--batch-size", "128", "--seed", "11",
+        "--device", "cpu", "--threads", "1", "--checkpoint", str(folder / "checkpoint" / "state.pt"),
+        "--model-out", str(folder / "model.pt"), "--history-out", str(folder / "history.csv"),
+        "--metrics-out", str(folder / "metrics.json"),
+    ]  # fmt: skip
+
+
+def wait_for_text(path: Path, text: str, process: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while text not in path.read_text():
+        if process.poll() is not None:
+            pytest.fail(f"the training process ended (exit {process.returncode}) before {text!r}:\n{path.read_text()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"no {text!r} within {timeout_s} s:\n{path.read_text()}")
+        time.sleep(0.01)
+
+
+def history_without_timings(path: Path) -> list[dict]:
+    with open(path) as handle:
+        return [{key: value for key, value in row.items() if key != "seconds"} for row in csv.DictReader(handle)]
+
+
+def metrics_without_timings(path: Path) -> dict:
+    metrics = json.loads(path.read_text())
+    metrics.pop("train_seconds")
+    return metrics
+
+
+def test_sigterm_then_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, dataset_file):
+    interrupted, uninterrupted = tmp_path / "interrupted", tmp_path / "uninterrupted"
+    interrupted.mkdir()
+    uninterrupted.mkdir()
+    stderr_path = interrupted / "first-attempt.log"
+    # Both start together (two cores): the uninterrupted reference run costs no extra wall time.
+    with open(stderr_path, "w") as first_log:
+        first = subprocess.Popen(train_command(dataset_file, interrupted), stderr=first_log, stdout=first_log)
+        reference = subprocess.Popen(train_command(dataset_file, uninterrupted), stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for_text(stderr_path, f"epoch {SIGNAL_AFTER_EPOCH}/{EPOCHS}", first, WAIT_S)
+            first.send_signal(signal.SIGTERM)
+            assert first.wait(timeout=WAIT_S) == EXIT_INTERRUPTED
+        finally:
+            first.kill()  # no-op once it has exited
+    first_output = stderr_path.read_text()
+    assert "SIGTERM received" in first_output and "run again to resume" in first_output
+    assert not (interrupted / "model.pt").exists()  # no output of an unfinished run
+    checkpoint = interrupted / "checkpoint" / "state.pt"
+    saved_epochs = len(torch.load(checkpoint, weights_only=True)["history"])
+    assert SIGNAL_AFTER_EPOCH <= saved_epochs < EPOCHS
+
+    resumed = subprocess.run(train_command(dataset_file, interrupted), capture_output=True, text=True, timeout=WAIT_S)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming from {checkpoint} after epoch {saved_epochs} of {EPOCHS}" in resumed.stderr
+    assert f"epoch {saved_epochs}/{EPOCHS}" not in resumed.stderr  # finished epochs are not trained again
+    _, reference_stderr = reference.communicate(timeout=WAIT_S)
+    assert reference.returncode == 0, reference_stderr
+
+    resumed_weights = torch.load(interrupted / "model.pt", weights_only=True)["state_dict"]
+    reference_weights = torch.load(uninterrupted / "model.pt", weights_only=True)["state_dict"]
+    assert resumed_weights.keys() == reference_weights.keys()
+    for name, tensor in reference_weights.items():
+        assert torch.equal(resumed_weights[name], tensor), name
+    assert (interrupted / "model.pt").read_bytes() == (uninterrupted / "model.pt").read_bytes()
+    assert history_without_timings(interrupted / "history.csv") == history_without_timings(uninterrupted / "history.csv")
+    assert metrics_without_timings(interrupted / "metrics.json") == metrics_without_timings(uninterrupted / "metrics.json")
+
+
+# In-process checks of the checkpoint logic on a small slice of the digits.
+
+
+@pytest.fixture(scope="module")
+def digits():
+    dataset = build_dataset("mnist-5k", seed=0, test_fraction=0.1)
+    return images_to_vectors(dataset.train_images[:600]), images_to_vectors(dataset.test_images[:100])
+
+
+CONFIG = VAEConfig(latent_dim=3, hidden_dims=(32,))
+
+
+def settings_for(epochs: int, seed: int = 5) -> TrainSettings:
+    return TrainSettings(epochs=epochs, batch_size=100, learning_rate=1e-3, seed=seed)
+
+
+def signature_for(settings: TrainSettings, digits, code_version: str = "code-v1") -> dict:
+    return training_signature(CONFIG, settings, *digits, code_version)
+
+
+def test_more_epochs_continue_a_finished_run_bit_for_bit(tmp_path, digits):
+    """The first k epochs do not depend on the total, so 2 epochs + 1 resumed = 3 epochs."""
+    checkpoint = tmp_path / "state.pt"
+    two, three = settings_for(2), settings_for(3)
+    state = new_training_state(build_model(CONFIG, two.seed, CPU), two)
+    run_epochs(state, *digits, two, on_epoch_end=lambda s: save_training_state(checkpoint, s, signature_for(two, digits)))
+
+    resumed, how = resume_or_start(checkpoint, CONFIG, three, signature_for(three, digits), CPU)
+    assert how == f"resuming from {checkpoint} after epoch 2 of 3"
+    run_epochs(resumed, *digits, three)
+    straight = new_training_state(build_model(CONFIG, three.seed, CPU), three)
+    run_epochs(straight, *digits, three)
+    for name, tensor in straight.model.state_dict().items():
+        assert torch.equal(resumed.model.state_dict()[name], tensor), name
+    assert [r.test_loss for r in resumed.history] == [r.test_loss for r in straight.history]
+
+
+def test_a_checkpoint_of_another_run_is_not_resumed(tmp_path, digits):
+    checkpoint = tmp_path / "state.pt"
+    settings = settings_for(1)
+    state = new_training_state(build_model(CONFIG, settings.seed, CPU), settings)
+    run_epochs(state, *digits, settings)
+    save_training_state(checkpoint, state, signature_for(settings, digits))
+
+    other_seed = settings_for(1, seed=6)
+    with pytest.raises(CheckpointMismatch, match=r"state\.pt: written by another run \(seed differ\)"):
+        load_training_state(checkpoint, signature_for(other_seed, digits), CPU)
+    fresh, how = resume_or_start(checkpoint, CONFIG, settings, signature_for(settings, digits, "code-v2"), CPU)
+    assert how.startswith(f"{checkpoint}: written by another run (code_version differ): training from scratch")
+    assert fresh.epochs_done == 0
+    other_data = (digits[0][:500], digits[1])
+    with pytest.raises(CheckpointMismatch, match=r"\(data_sha256 differ\)"):
+        load_training_state(checkpoint, signature_for(settings, other_data), CPU)
+    _, how = resume_or_start(checkpoint, CONFIG, settings, signature_for(settings, digits), CPU)
+    assert how == f"resuming from {checkpoint} after epoch 1 of 1"
+
+
+def test_a_checkpoint_with_more_epochs_than_asked_or_unreadable_starts_over(tmp_path, digits):
+    checkpoint = tmp_path / "state.pt"
+    two = settings_for(2)
+    state = new_training_state(build_model(CONFIG, two.seed, CPU), two)
+    run_epochs(state, *digits, two)
+    save_training_state(checkpoint, state, signature_for(two, digits))
+    one = settings_for(1)
+    fresh, how = resume_or_start(checkpoint, CONFIG, one, signature_for(one, digits), CPU)
+    assert fresh.epochs_done == 0 and "holds 2 epochs, more than the 1 asked for" in how
+
+    checkpoint.write_bytes(b"half a file")
+    fresh, how = resume_or_start(checkpoint, CONFIG, one, signature_for(one, digits), CPU)
+    assert fresh.epochs_done == 0 and how.startswith(f"{checkpoint}: not a latentspace training checkpoint")
+
+
+def test_checkpoint_holds_plain_data_only(tmp_path, digits):
+    """weights_only=True loads it: tensors, numbers, strings, lists and dicts, no pickled code."""
+    settings = settings_for(1)
+    state = new_training_state(build_model(CONFIG, settings.seed, CPU), settings)
+    run_epochs(state, *digits, settings)
+    save_training_state(tmp_path / "state.pt", state, signature_for(settings, digits))
+    payload = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert payload["history"][0]["epoch"] == 1
+    assert payload["shuffle_rng_state"].dtype == torch.uint8
+    assert set(payload["optimizer_state"]["state"]) == set(range(len(list(state.model.parameters()))))
+    assert not list(tmp_path.glob(".*tmp*"))  # the temporary name was renamed away
+
+
+def test_stop_request_abandons_the_epoch_between_batches(digits):
+    settings = settings_for(3)
+    state = new_training_state(build_model(CONFIG, settings.seed, CPU), settings)
+    polls = []
+
+    def stop_on_third_poll_of_epoch_two() -> bool:
+        polls.append(state.epochs_done)
+        return polls.count(1) == 3
+
+    with pytest.raises(TrainingInterrupted, match=r"^epoch 2: stopped on request after 200 of 600 images"):
+        run_epochs(state, *digits, settings, should_stop=stop_on_third_poll_of_epoch_two)
+    assert state.epochs_done == 1
+
+
+def test_signal_handler_is_installed_only_inside_the_block():
+    before = signal.getsignal(signal.SIGTERM)
+    with stop_requested_by() as stop:
+        assert not stop.is_set()
+        os.kill(os.getpid(), signal.SIGTERM)  # a real signal to this process: only recorded
+        assert stop.is_set() and stop.signal_name == "SIGTERM"
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_train_command_without_checkpoint_is_unchanged(tmp_path, dataset_file):
+    """The checkpointing path and the plain path train the same weights (in this process)."""
+    with_checkpoint, without = tmp_path / "with", tmp_path / "without"
+    for folder in (with_checkpoint, without):
+        command = train_command(dataset_file, folder, epochs=1)[3:]
+        for option in ("--threads", "--checkpoint") if folder is without else ("--threads",):
+            index = command.index(option)
+            del command[index : index + 2]
+        assert cli_main(command) == 0
+    assert (with_checkpoint / "checkpoint" / "state.pt").is_file()
+    assert not (without / "checkpoint").exists()
+    assert (with_checkpoint / "model.pt").read_bytes() == (without / "model.pt").read_bytes()

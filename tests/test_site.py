@@ -1,0 +1,486 @@
+"""The article site: formula rendering, the run report, the renderer and HTML checks of built sites.
+
+Fast tests render the real templates with small generated assets; the end-to-end tests
+check the site of the shared reduced pipeline run (``pipeline_run``), that a template
+edit re-renders only the site, and that Snakemake's own report builds.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import importlib.metadata
+import json
+import math
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import REPO_ROOT, run_snakemake
+from latentspace import math_render, run_report, site_builder
+from latentspace.cli import main
+from latentspace.errors import LatentspaceError
+from latentspace.figures.rendering import save_grey_png
+
+TEMPLATES = REPO_ROOT / "site_templates"
+KATEX_VENDOR = TEMPLATES / "vendor" / "katex"
+# The eight sections of the original article, in its order; then the run's results and the
+# references (other generated sections may come between those two).
+ARTICLE_SECTION_IDS = [
+    "auto-encoders",
+    "variational-auto-encoders",
+    "latent-space-interpolations",
+    "latent-2d",
+    "higher-dimensions",
+    "entire-space",
+    "two-points",
+    "conclusion",
+]
+FIGURE_COUNT_AT_LEAST = 13  # the article's 12 and the training curves
+STILL_ASSETS = {
+    "f01_autoencoder": "svg",
+    "f02_latent_grid": "png",
+    "f04_ball_volume": "svg",
+    "f05_norm_concentration": "svg",
+    "f06_sphere_spiral_3d": "svg",
+    "f08_projections_3d": "svg",
+    "f09_projections_4d": "svg",
+    "f10_lerp_vs_slerp": "svg",
+    "f11_interpolation_500d": "png",
+    "f12_interpolation_norms": "svg",
+    "training_curves": "svg",
+}
+ANIMATIONS = ("f03_spiral_2d", "f07_sphere_spiral_10d")
+ALLOWED_EXTERNAL_LINK = "https://arxiv.org/abs/"
+RAW_TEX = ("$$", "\\begin", "\\(", "\\[", "\\frac", "\\theta")
+
+
+# --- an HTML reader for the checks ----------------------------------------------------------
+
+
+class PageReader(html.parser.HTMLParser):
+    """Collects images, references to files, ids, figures and the text a reader sees."""
+
+    HIDDEN = {"annotation", "script", "style", "title"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.images, self.references, self.ids, self.figures = [], [], set(), []
+        self.section_ids, self.toc_links, self.visible_text = [], [], []
+        self._hidden_depth, self._in_toc, self._in_figcaption = 0, False, False
+        self._open_paragraphs, self.misplaced_blocks = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+        if tag in self.HIDDEN:
+            self._hidden_depth += 1
+        if tag == "img":
+            self.images.append(attributes)
+        for name in ("src", "href", "poster"):
+            if name in attributes:
+                self.references.append((tag, name, attributes[name]))
+        if tag == "section":
+            self.section_ids.append(attributes.get("id"))
+        if tag == "nav" and "toc" in attributes.get("class", ""):
+            self._in_toc = True
+        if tag == "a" and self._in_toc:
+            self.toc_links.append(attributes["href"])
+        if tag == "figure":
+            self.figures.append({"id": attributes.get("id"), "caption": ""})
+        if tag == "figcaption":
+            self._in_figcaption = True
+        if tag == "p":
+            self._open_paragraphs += 1
+        if tag in ("div", "figure", "aside", "section", "table") and self._open_paragraphs:
+            self.misplaced_blocks.append(tag)  # a block inside <p>: the browser would split the paragraph
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self._hidden_depth -= 1
+        if tag == "nav":
+            self._in_toc = False
+        if tag == "figcaption":
+            self._in_figcaption = False
+        if tag == "p":
+            self._open_paragraphs -= 1
+
+    def handle_data(self, data):
+        if self._hidden_depth == 0:
+            self.visible_text.append(data)
+        if self._in_figcaption:
+            self.figures[-1]["caption"] += data
+
+
+def read_page(path: Path) -> PageReader:
+    reader = PageReader()
+    reader.feed(path.read_text(encoding="utf-8"))
+    return reader
+
+
+def css_urls(css: str) -> list[str]:
+    return [url.strip("'\"") for url in re.findall(r"url\(([^)]+)\)", css) if not url.startswith("data:")]
+
+
+def check_site(site: Path) -> PageReader:
+    """The checks every built site must pass; returns the parsed page for more."""
+    page = read_page(site / "index.html")
+    assert page.misplaced_blocks == [], "a block element (a display formula?) inside a paragraph"
+    # Every image has alt text.
+    for image in page.images:
+        assert image.get("alt", "").strip(), f"img without alt text: {image}"
+    # Every reference resolves inside the site; the only links out are to arXiv abstracts, never loaded.
+    for tag, attribute, value in page.references:
+        if value.startswith("#"):
+            assert value[1:] in page.ids, f"{tag} {attribute}={value}: no element has that id"
+        elif tag == "a" and value.startswith(ALLOWED_EXTERNAL_LINK):
+            continue
+        else:
+            parsed = urlparse(value)
+            assert not parsed.scheme and not parsed.netloc and not value.startswith("/"), (
+                f"{tag} {attribute}={value}: not a relative link inside the site"
+            )
+            assert (site / unquote(parsed.path)).is_file(), f"{tag} {attribute}={value}: file missing from the site"
+    # Stylesheets only point at files they ship.
+    for stylesheet in site.rglob("*.css"):
+        for url in css_urls(stylesheet.read_text(encoding="utf-8")):
+            assert (stylesheet.parent / url).is_file(), f"{stylesheet.name}: url({url}) missing from the site"
+    # Sections in the article's order, then the results, the references last; the table of
+    # contents lists them all.
+    assert page.section_ids[: len(ARTICLE_SECTION_IDS)] == ARTICLE_SECTION_IDS
+    assert "results" in page.section_ids and page.section_ids[-1] == "references"
+    assert page.toc_links == [f"#{section}" for section in page.section_ids]
+    # Figures numbered 1, 2, 3, ... in order, each with a numbered caption.
+    assert len(page.figures) >= FIGURE_COUNT_AT_LEAST
+    for number, figure in enumerate(page.figures, start=1):
+        assert figure["id"] == f"figure-{number}", figure
+        assert figure["caption"].strip().startswith(f"Figure {number}."), figure
+    # All formulas were rendered: no TeX left where a reader would see it.
+    text = "".join(page.visible_text)
+    for fragment in RAW_TEX:
+        assert fragment not in text, f"raw TeX {fragment!r} in the visible text"
+    assert "katex" in (site / "index.html").read_text(encoding="utf-8")
+    return page
+
+
+# --- math rendering -------------------------------------------------------------------------
+
+
+def test_display_and_inline_formulas_become_katex_html():
+    page = math_render.render_math_in_html(r"<p>A \(z \sim \mathcal{N}(0, I)\) code.</p> \[ V_n = \frac{\pi^{n/2}}{\Gamma(n/2 + 1)} \]")
+    assert page.startswith('<p>A <span class="katex">')
+    assert '<div class="equation"><span class="katex-display">' in page
+    assert "\\(" not in page and "\\[" not in page
+    assert "http://" not in page  # namespace attributes are dropped: the HTML parser implies them
+    assert page.count('<annotation encoding="application/x-tex">') == 2  # the source, for screen readers
+
+
+def test_stretchy_delimiters_keep_their_svg_without_a_namespace_url():
+    rendered = math_render.render_formula(r"\bigl(Q \,\big\|\, P\bigr) \quad \sqrt{\frac{a}{b}}", display=True)
+    assert "<svg" in rendered and "http" not in rendered
+
+
+def test_colour_roles_become_css_variables():
+    rendered = math_render.render_formula(r"\textcolor{radius}{r}\,\textcolor{sine}{\sin\theta}\,\textcolor{cosine}{\cos\theta}", display=True)
+    for role in math_render.COLOUR_ROLES:
+        assert f"color:var(--math-{role})" in rendered
+        assert f'class="math-{role}"' in rendered  # in the MathML
+    assert "color:radius" not in rendered
+
+
+def test_colour_variables_are_defined_for_both_schemes():
+    css = (TEMPLATES / "static" / "style.css").read_text()
+    light, dark = css.split("@media (prefers-color-scheme: dark)", 1)
+    for role in math_render.COLOUR_ROLES:
+        assert f"--math-{role}:" in light and f"--math-{role}:" in dark
+
+
+def test_bad_formula_is_named_in_one_line():
+    with pytest.raises(LatentspaceError, match=r"formula '\\\\frac\{1\}\{': .*expected '\}'"):
+        math_render.render_math_in_html(r"<p>\(\frac{1}{\)</p>")
+
+
+def test_unmatched_delimiter_is_an_error():
+    with pytest.raises(LatentspaceError, match=r"unmatched math delimiter '\\\\\(' near '<p>a \\\\\(x</p>'"):
+        math_render.render_math_in_html(r"<p>a \(x</p>")
+
+
+def test_escaped_values_inside_formulas_are_read_back():
+    rendered = math_render.render_math_in_html(r"\(a &lt; b\)")
+    assert "&lt;" in rendered and 'class="mrel">&lt;' in rendered  # rendered as the relation <
+
+
+def test_katex_stylesheet_points_only_at_shipped_fonts(tmp_path):
+    math_render.install_katex_assets(KATEX_VENDOR, tmp_path)
+    css = (tmp_path / "katex.min.css").read_text()
+    urls = css_urls(css)
+    assert len(urls) == len(list((KATEX_VENDOR / "fonts").glob("*.woff2"))) == 20
+    assert all(url.endswith(".woff2") and (tmp_path / url).is_file() for url in urls)
+    assert (tmp_path / "LICENSE").is_file()
+
+
+def test_pykatex_embeds_the_katex_version_of_the_vendored_stylesheet():
+    import pykatex
+
+    assert importlib.metadata.version("pykatex") == math_render.PYKATEX_VERSION
+    assert math_render.KATEX_VERSION.encode() in Path(pykatex.__file__).read_bytes()
+    assert f"katex@{math_render.KATEX_VERSION}" in (KATEX_VENDOR / "README.md").read_text()
+
+
+# --- run report -----------------------------------------------------------------------------
+
+BENCHMARK_TSV = (
+    "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    "18.85\t0:00:18\t754.48\t3575.84\t727.24\t735.29\t8.56\t0.01\t133.06\t25.35\n"
+)
+
+
+def test_benchmark_tsv_is_parsed():
+    row = run_report.parse_benchmark(BENCHMARK_TSV, "train (latent_dim 10)")
+    assert row == {"name": "train (latent_dim 10)", "wall_seconds": 18.85, "cpu_seconds": 25.35, "max_rss_mb": 754.48, "repeats": 1}
+
+
+def test_benchmark_without_memory_figures_keeps_the_time():
+    text = "s\th:m:s\tmax_rss\tcpu_time\n2.5\t0:00:02\tNA\t-\n"
+    row = run_report.parse_benchmark(text, "data")
+    assert (row["wall_seconds"], row["max_rss_mb"], row["cpu_seconds"]) == (2.5, None, None)
+
+
+def test_benchmark_that_is_not_a_tsv_is_refused():
+    with pytest.raises(LatentspaceError, match="benchmark data: expected Snakemake's TSV"):
+        run_report.parse_benchmark("hello\n", "data")
+
+
+def test_benchmark_summary_sorts_and_totals():
+    rows = [run_report.parse_benchmark(BENCHMARK_TSV, name) for name in ("train", "data")]
+    summary = run_report.benchmark_summary(rows)
+    assert [row["name"] for row in summary["rows"]] == ["data", "train"]
+    assert summary["total_wall_seconds"] == pytest.approx(2 * 18.85)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(None, "\u2013"), (4.04, "4.0 s"), (125.4, "2 min 05 s"), (3725, "1 h 02 min")]
+)
+def test_seconds_are_written_for_people(seconds, text):
+    assert run_report.format_seconds(seconds) == text
+
+
+def test_probability_of_a_small_norm_matches_the_closed_form():
+    # For p = 2, P(||z|| < r) = 1 - exp(-r^2 / 2); here r = sqrt(2) / 2.
+    assert run_report.log10_probability_norm_below(2, 0.5) == pytest.approx(math.log10(1 - math.exp(-0.25)))
+    assert run_report.log10_probability_norm_below(500, 0.5) < -70
+
+
+def test_derived_quantities():
+    derived = run_report.derived_quantities({"figures": {"latent_grid": {"extent": 2.0}}}, [2, 500])
+    assert derived["ball_volume_peak_dimension"] == 5
+    assert derived["ball_volume_peak"] == pytest.approx(8 * math.pi**2 / 15)
+    assert derived["grid_prior_mass"] == pytest.approx(0.9545**2, abs=1e-4)
+    assert derived["sphere_radius"][500] == pytest.approx(22.3607, abs=1e-4)
+    assert derived["inner_half_rarity_exponent"][500] == 70
+
+
+def test_model_rows_need_every_reported_field():
+    with pytest.raises(LatentspaceError, match="metrics of latent size 2: missing .*active_units"):
+        run_report.model_rows([{"latent_dim": 2, "test_elbo_nats": -100.0}])
+
+
+def test_models_trained_on_different_data_are_refused():
+    with pytest.raises(LatentspaceError, match="different datasets"):
+        run_report.shared_dataset([{"dataset": {"source": "mnist"}}, {"dataset": {"source": "mnist-5k"}}])
+
+
+def test_figure_latent_dims_are_parsed():
+    assert run_report.parse_figure_latent_dims(["f07=10", "f11=500"]) == {"f07": 10, "f11": 500}
+    with pytest.raises(LatentspaceError, match="--figure-latent-dim: expected ASSET=POSITIVE_INTEGER, got 'f07=ten'"):
+        run_report.parse_figure_latent_dims(["f07=ten"])
+
+
+def test_package_versions_list_python_first():
+    versions = run_report.package_versions(("numpy", "surely-not-installed-here"))
+    assert versions[0]["name"] == "Python"
+    assert versions[1] == {"name": "numpy", "version": np.__version__}
+    assert versions[2]["version"] == "not installed"
+
+
+# --- renderer -------------------------------------------------------------------------------
+
+
+def test_image_sizes_are_read(tmp_path):
+    save_grey_png(np.zeros((30, 50), dtype=np.uint8), tmp_path / "grid.png")
+    assert site_builder.image_size(tmp_path / "grid.png") == (50, 30)
+    assert site_builder.svg_size('<svg xmlns="x" width="460.8pt" height="345.6pt" viewBox="0 0 460.8 345.6">') == (614, 461)
+    assert site_builder.svg_size('<svg width="100%">') is None
+
+
+def test_references_need_unique_keys():
+    text = "- {key: a, title: T, venue: V}\n- {key: a, title: U, venue: W}\n"
+    with pytest.raises(LatentspaceError, match="refs.yaml: reference key 'a' appears twice"):
+        site_builder.parse_references(text, "refs.yaml")
+    with pytest.raises(LatentspaceError, match="reference 1: expected key, title and venue"):
+        site_builder.parse_references("- {key: a}\n", "refs.yaml")
+
+
+def test_the_article_cites_only_listed_references_and_lists_only_cited_ones():
+    references = site_builder.parse_references((TEMPLATES / "references.yaml").read_text(), "references.yaml")
+    cited = set()
+    for template in TEMPLATES.rglob("*.j2"):
+        cited.update(re.findall(r'm\.cite\("([^"]+)"\)', template.read_text()))
+    assert cited == {reference["key"] for reference in references}
+
+
+def write_fake_run(folder: Path, drop: tuple[str, ...] = ()) -> list[str]:
+    """Small stand-ins for the pipeline's outputs, and the `latentspace site` arguments that use them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    assets = {}
+    for name, kind in STILL_ASSETS.items():
+        path = folder / f"{name}.{kind}"
+        if kind == "png":
+            save_grey_png(np.full((28, 56), 200, dtype=np.uint8), path)
+        else:
+            path.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="200pt" height="100pt"></svg>\n')
+        assets[name] = path
+    for name in ANIMATIONS:
+        (folder / f"{name}.mp4").write_bytes(b"not decoded by the site step")
+        save_grey_png(np.zeros((16, 48), dtype=np.uint8), folder / f"{name}_poster.png")
+        assets[name], assets[f"{name}_poster"] = folder / f"{name}.mp4", folder / f"{name}_poster.png"
+    interpolation = {
+        "latent_dim": 500, "sphere_radius": 500**0.5, "steps": 10, "endpoint_angle_degrees": 88.0,
+        "lerp_midpoint_norm": 15.5, "lerp_midpoint_norm_ratio": 15.5 / 500**0.5, "slerp_midpoint_norm": 22.36,
+        "prior_norm_mean": 22.35, "prior_norm_std": 0.71,
+    }
+    (folder / "f11.json").write_text(json.dumps(interpolation))
+    assets["f11_interpolation_500d_json"] = folder / "f11.json"
+    arguments = []
+    for dim in (2, 10, 500):
+        metrics = {
+            "latent_dim": dim, "test_elbo_nats": -100.0 - dim / 100, "test_reconstruction_nats": 90.0,
+            "test_kl_nats": 10.0, "active_units": min(dim, 12), "active_unit_threshold": 0.01, "epochs": 3,
+            "train_seconds": 12.5, "device": "cpu", "dataset": {"source": "mnist-5k", "train_size": 4500, "test_size": 500},
+        }
+        (folder / f"metrics{dim}.json").write_text(json.dumps(metrics))
+        arguments += ["--metrics", str(folder / f"metrics{dim}.json")]
+    (folder / "train.tsv").write_text(BENCHMARK_TSV)
+    config = {"seed": 3, "latent_dims": [2, 10], "model": {"hidden_dims": [64]},
+              "train": {"epochs": 3, "batch_size": 128, "learning_rate": 0.001},
+              "figures": {"latent_grid": {"extent": 2.0, "steps": 2}}}
+    arguments += ["--benchmark", f"train (latent_dim 2)={folder / 'train.tsv'}", "--run-config-json", json.dumps(config)]
+    arguments += ["--figure-latent-dim", "f02_latent_grid=2", "--figure-latent-dim", "f07_sphere_spiral_10d=10",
+                  "--figure-latent-dim", "f11_interpolation_500d=500"]
+    for name, path in assets.items():
+        if name not in drop:
+            arguments += ["--asset", f"{name}={path}"]
+    return ["site", "--templates", str(TEMPLATES), *arguments]
+
+
+def test_real_templates_render_with_stand_in_assets(tmp_path):
+    arguments = write_fake_run(tmp_path / "run")
+    assert main([*arguments, "--output-dir", str(tmp_path / "site")]) == 0
+    site = tmp_path / "site"
+    page = check_site(site)
+    assert {image["src"] for image in page.images} >= {f"figures/{name}.{kind}" for name, kind in STILL_ASSETS.items()}
+    html = (site / "index.html").read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    assert "88.0&deg; apart" in html  # a measured number from the F11 JSON reaches the prose
+    assert "<td>-100.02</td>" in html and "<td>12 / 500</td>" in html
+    assert "train (latent_dim 2)" in html and "18.9 s" in html
+    assert yaml.safe_load((site / "config.yaml").read_text())["seed"] == 3
+    assert 'type="video/webm"' not in html  # no WebM was given: only the MP4 source
+
+
+def test_a_missing_asset_stops_the_build_with_one_line_naming_it(tmp_path, capsys):
+    arguments = write_fake_run(tmp_path / "run", drop=("f04_ball_volume",))
+    assert main([*arguments, "--output-dir", str(tmp_path / "site")]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "the page uses asset 'f04_ball_volume', which the site step was not given" in error
+    assert "sections/05_higher_dimensions.html.j2 line " in error  # where the template names it
+    assert not (tmp_path / "site").exists()
+
+
+def test_template_errors_name_the_file_and_line(tmp_path):
+    (tmp_path / "index.html.j2").write_text("<p>start</p>\n{% include 'part.html.j2' %}\n")
+    (tmp_path / "part.html.j2").write_text("<p>fine</p>\n<p>{{ no_such_value }}</p>\n")
+    environment = site_builder.template_environment(tmp_path)
+    with pytest.raises(LatentspaceError, match=r"^index\.html\.j2 line 2, in part\.html\.j2 line 2: UndefinedError: 'no_such_value' is undefined"):
+        site_builder.render_page(environment, tmp_path, "index.html.j2", {})
+    (tmp_path / "part.html.j2").write_text("<p>{% if %}</p>\n")
+    with pytest.raises(LatentspaceError, match=r"^part\.html\.j2 line 1: TemplateSyntaxError"):
+        site_builder.render_page(environment, tmp_path, "index.html.j2", {})
+
+
+def test_a_missing_json_asset_is_named_too(tmp_path, capsys):
+    arguments = write_fake_run(tmp_path / "run", drop=("f11_interpolation_500d_json",))
+    assert main([*arguments, "--output-dir", str(tmp_path / "site")]) == 1
+    assert "JSON asset 'f11_interpolation_500d_json'" in capsys.readouterr().err
+
+
+# --- the site of the reduced pipeline run ---------------------------------------------------
+
+
+def test_pipeline_site_passes_the_html_checks(pipeline_run):
+    site = pipeline_run / "site"
+    page = check_site(site)
+    assert {image["src"] for image in page.images} >= {f"figures/{name}.{kind}" for name, kind in STILL_ASSETS.items()}
+    html = (site / "index.html").read_text()
+    assert html.count("<video ") == len(ANIMATIONS)
+    for name in ANIMATIONS:
+        assert f'src="figures/{name}.mp4"' in html and f'poster="figures/{name}_poster.png"' in html
+        if (site / "figures" / f"{name}.webm").is_file():  # made when ffmpeg has a VP9 encoder
+            assert f'<source src="figures/{name}.webm" type="video/webm">' in html
+
+
+def test_pipeline_site_reports_what_the_run_measured(pipeline_run):
+    html = (pipeline_run / "site" / "index.html").read_text()
+    for metrics_file in sorted((pipeline_run / "results" / "models").glob("z*/metrics.json")):
+        metrics = json.loads(metrics_file.read_text())
+        for key in ("test_elbo_nats", "test_reconstruction_nats", "test_kl_nats"):
+            assert f"<td>{metrics[key]:.2f}</td>" in html
+        assert f"<td>{metrics['active_units']} / {metrics['latent_dim']}</td>" in html
+    for benchmark in (pipeline_run / "results" / "benchmarks").glob("*.tsv"):
+        if benchmark.stem != "site":
+            seconds = run_report.parse_benchmark(benchmark.read_text(), benchmark.stem)["wall_seconds"]
+            assert run_report.format_seconds(seconds) in html
+    assert "train (latent_dim 2)" in html and "<td>site</td>" not in html
+    interpolation = json.loads((pipeline_run / "site" / "figures" / "f11_interpolation_500d.json").read_text())
+    assert f"{interpolation['lerp_midpoint_norm']:,.2f}" in html
+    config = yaml.safe_load((pipeline_run / "site" / "config.yaml").read_text())
+    assert config["seed"] == 7 and config["latent_dims"] == [2, 10]
+    assert f"<td>torch</td><td>{importlib.metadata.version('torch')}</td>" in html
+
+
+@pytest.fixture(scope="module")
+def pipeline_copy(pipeline_run, tmp_path_factory) -> Path:
+    """A copy of the pipeline run (timestamps and Snakemake's records kept) that tests may change."""
+    copy = tmp_path_factory.mktemp("site-copy") / "run"
+    shutil.copytree(pipeline_run, copy, symlinks=True)
+    return copy
+
+
+def test_a_template_edit_re_renders_only_the_site(pipeline_copy):
+    template = pipeline_copy / "site_templates" / "sections" / "08_conclusion.html.j2"
+    template.write_text(template.read_text() + "<!-- edited -->\n")
+    result = run_snakemake(pipeline_copy, "-n")
+    assert result.returncode == 0, result.stderr
+    jobs = re.findall(r"^(\w+)\s+\d+$", result.stdout + result.stderr, flags=re.MULTILINE)
+    assert set(jobs) - {"total"} == {"site", "all"}, result.stdout
+
+
+def test_snakemake_report_has_a_caption_for_every_figure(pipeline_copy):
+    result = run_snakemake(pipeline_copy, "--report", "report.zip")
+    assert result.returncode == 0, result.stderr[-3000:]
+    with zipfile.ZipFile(pipeline_copy / "report.zip") as report:
+        names = report.namelist()
+        text = "".join(report.read(name).decode("utf-8", "replace") for name in names if name.endswith((".html", ".js")))
+    for name in [*STILL_ASSETS, *ANIMATIONS]:
+        assert any(entry.endswith(f"{name}.{'mp4' if name in ANIMATIONS else STILL_ASSETS[name]}") for entry in names), name
+        caption = (REPO_ROOT / "workflow" / "report" / f"{name}.rst").read_text().strip()
+        fragment = " ".join(caption.split()[:4])
+        # The report embeds captions as JSON, with non-ASCII characters escaped.
+        assert fragment in text or json.dumps(fragment)[1:-1] in text, f"{name}: caption missing from the report"

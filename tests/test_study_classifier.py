@@ -1,0 +1,76 @@
+"""The study's digit classifier: scores, training, saving and loading."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from latentspace.datasets import images_to_vectors
+from latentspace.errors import LatentspaceError
+from latentspace.idx_format import read_image_label_pair
+from latentspace.study.classifier import (
+    ClassifierSettings,
+    DigitClassifier,
+    accuracy,
+    confidence_and_entropy,
+    load_classifier,
+    predict_probabilities,
+    random_shifts,
+    save_classifier,
+    train_classifier,
+)
+
+
+def test_confidence_and_entropy_of_known_distributions():
+    probabilities = torch.stack([torch.full((10,), 0.1), torch.nn.functional.one_hot(torch.tensor(3), 10).float()])
+    confidence, entropy = confidence_and_entropy(probabilities)
+    torch.testing.assert_close(confidence, torch.tensor([0.1, 1.0]))
+    torch.testing.assert_close(entropy, torch.tensor([math.log(10), 0.0]))  # 0 log 0 counts as 0
+
+
+def test_training_learns_digits_and_the_saved_classifier_predicts_the_same(mnist_t10k_dir, tmp_path):
+    images, labels = read_image_label_pair(
+        mnist_t10k_dir / "t10k-images-idx3-ubyte.gz", mnist_t10k_dir / "t10k-labels-idx1-ubyte.gz"
+    )
+    x, y = images_to_vectors(images[:2500]), torch.from_numpy(labels[:2500]).long()
+    torch.set_num_threads(1)
+    settings = ClassifierSettings(epochs=2, batch_size=128, learning_rate=4e-3, seed=0)
+    classifier, losses = train_classifier(x[:2000], y[:2000], settings)
+    assert len(losses) == 2 and losses[1] < losses[0]
+    probabilities = predict_probabilities(classifier, x[2000:], batch_size=64)  # several batches
+    assert probabilities.shape == (500, 10)
+    torch.testing.assert_close(probabilities.sum(dim=1), torch.ones(500))
+    assert accuracy(probabilities, y[2000:]) > 0.6  # far above chance (0.1) after two short epochs
+    path = tmp_path / "classifier.pt"
+    save_classifier(path, classifier, settings)
+    reloaded = load_classifier(path)
+    torch.testing.assert_close(predict_probabilities(reloaded, x[2000:]), probabilities)
+    again, _ = train_classifier(x[:2000], y[:2000], settings)  # same seed, same weights
+    torch.testing.assert_close(predict_probabilities(again, x[2000:]), probabilities)
+
+
+def test_unreadable_or_missing_classifier_files_fail_with_one_line(tmp_path):
+    with pytest.raises(LatentspaceError, match="classifier file not found"):
+        load_classifier(tmp_path / "missing.pt")
+    broken = tmp_path / "broken.pt"
+    torch.save({"format_version": 1, "dropout": 0.3, "state_dict": {"nonsense": torch.zeros(1)}}, broken)
+    with pytest.raises(LatentspaceError, match="not a latentspace digit classifier"):
+        load_classifier(broken)
+    assert isinstance(DigitClassifier()(torch.zeros(2, 784)), torch.Tensor)
+
+
+def test_settings_name_the_bad_field():
+    with pytest.raises(LatentspaceError, match="study.classifier.epochs"):
+        ClassifierSettings(epochs=0, batch_size=1, learning_rate=1e-3, seed=0)
+
+
+def test_random_shifts_move_a_digit_by_at_most_the_maximum():
+    images = torch.zeros(200, 784)
+    images[:, 14 * 28 + 14] = 1.0  # one bright pixel in the middle of every image
+    shifted = random_shifts(images, 2, torch.Generator().manual_seed(0)).view(200, 28, 28)
+    rows, cols = torch.nonzero(shifted, as_tuple=True)[1:]
+    assert len(rows) == 200  # nothing was lost at the border
+    assert set((rows - 14).tolist()) == set((cols - 14).tolist()) == {-2, -1, 0, 1, 2}
+    torch.testing.assert_close(random_shifts(images, 0, torch.Generator()), images)

@@ -1,0 +1,90 @@
+"""End to end: the study's outputs in the reduced pipeline run (the ``pipeline_run`` fixture)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import REDUCED_CONFIG, snakemake_env
+from latentspace.study.labels import METHODS, METRICS, SOURCES
+from latentspace.study.report import MIDPOINT_COLUMNS, MODEL_COLUMNS, PATH_COLUMNS
+
+REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
+STUDY_DIMS = sorted(dim for dim in REDUCED["latent_dims"] if dim >= 2)
+STUDY = REDUCED["study"]
+
+
+def read_csv(path):
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        return reader.fieldnames, list(reader)
+
+
+def test_study_tables_have_their_columns_and_rows(pipeline_run):
+    study = pipeline_run / "results" / "study"
+    columns, models = read_csv(study / "study_models.csv")
+    assert tuple(columns) == MODEL_COLUMNS
+    assert [int(row["latent_dim"]) for row in models] == STUDY_DIMS
+    for row in models:
+        assert float(row["test_iwae_nats"]) > float(row["test_elbo_nats"]) - 3 * float(row["test_iwae_standard_error_nats"])
+        assert int(row["iwae_samples"]) == STUDY["iwae_samples"]
+    columns, paths = read_csv(study / "study_path_metrics.csv")
+    assert tuple(columns) == PATH_COLUMNS
+    assert len(paths) == len(STUDY_DIMS) * len(SOURCES) * len(METHODS) * len(METRICS) * STUDY["path_steps"]
+    columns, midpoints = read_csv(study / "study_midpoints.csv")
+    assert tuple(columns) == MIDPOINT_COLUMNS
+    assert len(midpoints) == len(STUDY_DIMS) * len(SOURCES) * len(METHODS) * len(METRICS)
+
+
+def test_study_summary_reports_the_classifier_and_a_reading(pipeline_run):
+    summary = json.loads((pipeline_run / "results" / "study" / "study_summary.json").read_text())
+    classifier = json.loads((pipeline_run / "results" / "study" / "classifier_metrics.json").read_text())
+    assert summary["classifier"] == classifier
+    assert 0.0 <= classifier["test_accuracy"] <= 1.0
+    assert classifier["meets_bar"] == (classifier["test_accuracy"] >= STUDY.get("classifier", {}).get("min_accuracy", 0.97))
+    assert classifier["epochs"] == STUDY["classifier"]["epochs"]
+    assert f"{classifier['test_accuracy']:.1%}" in summary["reading"][0]
+    assert summary["latent_dims"] == STUDY_DIMS
+    assert summary["settings"]["pairs"] == STUDY["pairs"]
+    statistics = json.loads((pipeline_run / "results" / "study" / f"z{STUDY_DIMS[0]}" / "model_statistics.json").read_text())
+    assert summary["models"][0]["test_iwae_nats"] == statistics["test_iwae_nats"]  # nothing typed in
+    assert len(summary["reading"]) >= 5
+
+
+def test_study_figures_logs_and_benchmarks(pipeline_run):
+    figures = pipeline_run / "results" / "figures"
+    for name in [f"study_path_{metric}" for metric in METRICS] + ["study_midpoint_gaps", "study_latent_norms"]:
+        assert (figures / f"{name}.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+    benchmarks = pipeline_run / "results" / "benchmarks"
+    assert (benchmarks / "study_classifier.tsv").is_file() and (benchmarks / "study_summary.tsv").is_file()
+    for dim in STUDY_DIMS:
+        assert (benchmarks / f"study_interpolation_z{dim}.tsv").is_file()
+        assert (pipeline_run / "results" / "logs" / "study" / f"model_z{dim}.log").is_file()
+
+
+@pytest.mark.parametrize("step", ["study-model", "study-interpolation"])
+def test_study_steps_repeat_byte_for_byte(pipeline_run, tmp_path, step):
+    """Running a step again with the same settings gives identical files."""
+    dim = STUDY_DIMS[0]
+    results = pipeline_run / "results"
+    common = ["--model", str(results / "models" / f"z{dim}" / "model.pt"), "--data", str(results / "data" / "dataset.npz"),
+              "--seed", str(REDUCED["seed"]), "--device", "cpu", "--threads", "1"]
+    if step == "study-model":
+        arguments = [*common, "--iwae-samples", str(STUDY["iwae_samples"]), "--output", str(tmp_path / "statistics.json")]
+        expected = {tmp_path / "statistics.json": results / "study" / f"z{dim}" / "model_statistics.json"}
+    else:
+        arguments = [*common, "--classifier", str(results / "study" / "classifier.pt"), "--pairs", str(STUDY["pairs"]),
+                     "--path-steps", str(STUDY["path_steps"]), "--bootstrap-resamples", str(STUDY["bootstrap_resamples"]),
+                     "--paths-out", str(tmp_path / "paths.csv"), "--midpoints-out", str(tmp_path / "midpoints.csv")]
+        expected = {tmp_path / "paths.csv": results / "study" / f"z{dim}" / "path_metrics.csv",
+                    tmp_path / "midpoints.csv": results / "study" / f"z{dim}" / "midpoints.csv"}
+    completed = subprocess.run([sys.executable, "-m", "latentspace", step, *arguments], env=snakemake_env(),
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    for produced, original in expected.items():
+        assert produced.read_bytes() == original.read_bytes()

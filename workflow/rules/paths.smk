@@ -1,0 +1,81 @@
+# Latent paths decoded by the models: each rule builds one named path from its config
+# section, pushes it through a model's decoder in batches and stores the points, the
+# parameter t and the decoded digits in results/paths/<name>.npz, which the figure rules
+# (article_figures.smk) only plot. Only the settings that shape a path are params here,
+# so a figure's drawing settings never re-run a decoding.
+
+INTERPOLATION_LATENT_DIM = 500  # F11, F12: the article's z = 500 model
+SPHERE_SPIRAL_LATENT_DIM = 10  # F7: the article's z = 10 model
+INTERPOLATION_METHODS = ("lerp", "slerp")
+BENCHMARK_WILDCARD_VALUES["method"] = list(INTERPOLATION_METHODS)
+
+DECODE_CODE = package_code_hash("paths", "checkpoints", "devices")
+
+
+rule decode_spiral_2d:
+    localrule: True
+    input:
+        model_file(2, "model.pt"),
+    output:
+        "results/paths/spiral_2d.npz",
+    params:
+        options=cli_options(
+            steps=config["figures"]["spiral_2d"]["frames"],
+            t_max_over_pi=config["figures"]["spiral_2d"]["t_max_over_pi"],
+            device=config["device"],
+        ),
+        code=DECODE_CODE,
+    log:
+        "results/logs/paths/decode_spiral_2d.log",
+    benchmark:
+        "results/benchmarks/decode_spiral_2d.tsv"
+    shell:
+        "python -m latentspace decode --kind spiral_2d --model {input} {params.options}"
+        " --output {output} > {log} 2>&1"
+
+
+rule decode_sphere_spiral_10d:
+    localrule: True
+    input:
+        model_file(SPHERE_SPIRAL_LATENT_DIM, "model.pt"),
+    output:
+        "results/paths/sphere_spiral_10d.npz",
+    params:
+        options=cli_options(
+            steps=config["figures"]["sphere_spiral_10d"]["frames"],
+            turns=config["figures"]["sphere_spiral_10d"]["turns"],
+            device=config["device"],
+        ),
+        code=DECODE_CODE,
+    log:
+        "results/logs/paths/decode_sphere_spiral_10d.log",
+    benchmark:
+        "results/benchmarks/decode_sphere_spiral_10d.tsv"
+    shell:
+        "python -m latentspace decode --kind sphere_spiral --model {input} {params.options}"
+        " --output {output} > {log} 2>&1"
+
+
+rule decode_interpolation:
+    # lerp and slerp between the same two endpoints, drawn from the global seed.
+    localrule: True
+    input:
+        model_file(INTERPOLATION_LATENT_DIM, "model.pt"),
+    output:
+        f"results/paths/{{method}}_{INTERPOLATION_LATENT_DIM}d.npz",
+    wildcard_constraints:
+        method="|".join(INTERPOLATION_METHODS),
+    params:
+        options=cli_options(
+            steps=config["figures"]["interpolation_500d"]["steps"],
+            seed=config["seed"],
+            device=config["device"],
+        ),
+        code=DECODE_CODE,
+    log:
+        "results/logs/paths/decode_{method}.log",
+    benchmark:
+        "results/benchmarks/decode_{method}.tsv"
+    shell:
+        "python -m latentspace decode --kind {wildcards.method} --model {input} {params.options}"
+        " --output {output} > {log} 2>&1"

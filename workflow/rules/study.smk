@@ -1,0 +1,198 @@
+# The study after the article ("Measuring the interpolations" on the site): for every
+# latent size of latent_dims from 2 up, the models' likelihood bounds, KL per unit, active
+# units and latent norms, and the quality along lerp, slerp and distribution-matched
+# paths, judged by a digit classifier trained once. The per-size results are gathered
+# into CSV tables and results/study/study_summary.json, which the site renders. Each
+# rule's params hold only the study settings it uses: changing study.pairs re-runs the
+# interpolation jobs, the summary, its figures and the site, never a model or the classifier.
+
+from latentspace.study.labels import METRICS as STUDY_METRICS
+
+STUDY = config["study"]
+STUDY_DIR = "results/study"
+# slerp needs at least two dimensions; a 1-D model is trained but not studied.
+STUDY_LATENT_DIMS = [dim for dim in LATENT_DIMS if dim >= 2]
+BENCHMARK_WILDCARD_VALUES["study_dim"] = STUDY_LATENT_DIMS
+DATASET = "results/data/dataset.npz"
+CLASSIFIER_MODEL = f"{STUDY_DIR}/classifier.pt"
+CLASSIFIER_METRICS = f"{STUDY_DIR}/classifier_metrics.json"
+
+SITE_ASSETS["study_summary"] = f"{STUDY_DIR}/study_summary.json"
+SITE_ASSETS["study_models"] = f"{STUDY_DIR}/study_models.csv"
+SITE_ASSETS["study_path_metrics"] = f"{STUDY_DIR}/study_path_metrics.csv"
+SITE_ASSETS["study_midpoints"] = f"{STUDY_DIR}/study_midpoints.csv"
+for _metric in STUDY_METRICS:
+    SITE_ASSETS[f"study_path_{_metric}"] = f"results/figures/study_path_{_metric}.svg"
+SITE_ASSETS["study_midpoint_gaps"] = "results/figures/study_midpoint_gaps.svg"
+SITE_ASSETS["study_latent_norms"] = "results/figures/study_latent_norms.svg"
+
+
+def study_file(latent_dim, name):
+    """A per-size result of the study."""
+    return f"{STUDY_DIR}/z{latent_dim}/{name}"
+
+
+def per_study_size(name):
+    return expand(study_file("{latent_dim}", name), latent_dim=STUDY_LATENT_DIMS)
+
+
+rule study_classifier:
+    input:
+        DATASET,
+    output:
+        model=CLASSIFIER_MODEL,
+        metrics=CLASSIFIER_METRICS,
+    params:
+        options=cli_options(
+            **STUDY["classifier"], seed=config["seed"], device=config["device"]
+        ),
+        code=package_code_hash("study.classifier", "datasets", "devices"),
+    threads: STUDY["threads"]
+    log:
+        "results/logs/study/classifier.log",
+    benchmark:
+        "results/benchmarks/study_classifier.tsv"
+    shell:
+        "python -m latentspace study-classifier --data {input} {params.options} --threads {threads}"
+        " --model-out {output.model} --metrics-out {output.metrics} > {log} 2>&1"
+
+
+rule study_model:
+    input:
+        model=model_file("{study_dim}", "model.pt"),
+        data=DATASET,
+    output:
+        study_file("{study_dim}", "model_statistics.json"),
+    wildcard_constraints:
+        study_dim=r"\d+",
+    params:
+        options=cli_options(iwae_samples=STUDY["iwae_samples"], seed=config["seed"], device=config["device"]),
+        code=package_code_hash("study.latent_norms", "checkpoints", "datasets", "devices"),
+    threads: STUDY["threads"]
+    log:
+        "results/logs/study/model_z{study_dim}.log",
+    benchmark:
+        "results/benchmarks/study_model_z{study_dim}.tsv"
+    shell:
+        "python -m latentspace study-model --model {input.model} --data {input.data} {params.options}"
+        " --threads {threads} --output {output} > {log} 2>&1"
+
+
+rule study_interpolation:
+    input:
+        model=model_file("{study_dim}", "model.pt"),
+        data=DATASET,
+        classifier=CLASSIFIER_MODEL,
+    output:
+        paths=study_file("{study_dim}", "path_metrics.csv"),
+        midpoints=study_file("{study_dim}", "midpoints.csv"),
+    wildcard_constraints:
+        study_dim=r"\d+",
+    params:
+        options=cli_options(
+            pairs=STUDY["pairs"],
+            path_steps=STUDY["path_steps"],
+            bootstrap_resamples=STUDY["bootstrap_resamples"],
+            confidence_level=STUDY["confidence_level"],
+            seed=config["seed"],
+            device=config["device"],
+        ),
+        code=package_code_hash("study.interpolation_quality", "study.report", "checkpoints", "datasets", "devices"),
+    threads: STUDY["threads"]
+    log:
+        "results/logs/study/interpolation_z{study_dim}.log",
+    benchmark:
+        "results/benchmarks/study_interpolation_z{study_dim}.tsv"
+    shell:
+        "python -m latentspace study-interpolation --model {input.model} --data {input.data}"
+        " --classifier {input.classifier} {params.options} --threads {threads}"
+        " --paths-out {output.paths} --midpoints-out {output.midpoints} > {log} 2>&1"
+
+
+rule study_summary:
+    localrule: True
+    input:
+        statistics=per_study_size("model_statistics.json"),
+        paths=per_study_size("path_metrics.csv"),
+        midpoints=per_study_size("midpoints.csv"),
+        classifier=CLASSIFIER_METRICS,
+    output:
+        summary=SITE_ASSETS["study_summary"],
+        models=report(SITE_ASSETS["study_models"], caption="../report/study_models.rst", category="Study"),
+        paths=SITE_ASSETS["study_path_metrics"],
+        midpoints=report(SITE_ASSETS["study_midpoints"], caption="../report/study_midpoints.rst", category="Study"),
+    params:
+        options=lambda wildcards, input: cli_options(
+            statistics=input.statistics,
+            paths=input.paths,
+            midpoints=input.midpoints,
+            pairs=STUDY["pairs"],
+            path_steps=STUDY["path_steps"],
+            iwae_samples=STUDY["iwae_samples"],
+            bootstrap_resamples=STUDY["bootstrap_resamples"],
+            confidence_level=STUDY["confidence_level"],
+            seed=config["seed"],
+        ),
+        code=package_code_hash("study.report"),
+    log:
+        "results/logs/study/summary.log",
+    benchmark:
+        "results/benchmarks/study_summary.tsv"
+    shell:
+        "python -m latentspace study-summary {params.options} --classifier-metrics {input.classifier}"
+        " --summary-out {output.summary} --models-out {output.models} --paths-out {output.paths}"
+        " --midpoints-out {output.midpoints} > {log} 2>&1"
+
+
+rule study_path_figures:
+    localrule: True
+    input:
+        SITE_ASSETS["study_path_metrics"],
+    output:
+        [
+            report(SITE_ASSETS[f"study_path_{metric}"], caption=f"../report/study_path_{metric}.rst", category="Study")
+            for metric in STUDY_METRICS
+        ],
+    params:
+        options=cli_options(
+            output=[f"{metric}={SITE_ASSETS[f'study_path_{metric}']}" for metric in STUDY_METRICS]
+        ),
+        code=package_code_hash("figures.study_paths", "figures.rendering", "study.report"),
+    log:
+        "results/logs/study/path_figures.log",
+    benchmark:
+        "results/benchmarks/study_path_figures.tsv"
+    shell:
+        "python -m latentspace study-path-figures --paths {input} {params.options} > {log} 2>&1"
+
+
+rule study_midpoint_figure:
+    localrule: True
+    input:
+        SITE_ASSETS["study_midpoints"],
+    output:
+        report(SITE_ASSETS["study_midpoint_gaps"], caption="../report/study_midpoint_gaps.rst", category="Study"),
+    params:
+        code=package_code_hash("figures.study_midpoints", "figures.rendering", "study.report"),
+    log:
+        "results/logs/study/midpoint_figure.log",
+    benchmark:
+        "results/benchmarks/study_midpoint_figure.tsv"
+    shell:
+        "python -m latentspace study-midpoint-figure --midpoints {input} --output {output} > {log} 2>&1"
+
+
+rule study_norm_figure:
+    localrule: True
+    input:
+        SITE_ASSETS["study_summary"],
+    output:
+        report(SITE_ASSETS["study_latent_norms"], caption="../report/study_latent_norms.rst", category="Study"),
+    params:
+        code=package_code_hash("figures.study_norms", "figures.rendering"),
+    log:
+        "results/logs/study/norm_figure.log",
+    benchmark:
+        "results/benchmarks/study_norm_figure.tsv"
+    shell:
+        "python -m latentspace study-norm-figure --summary {input} --output {output} > {log} 2>&1"
