@@ -23,6 +23,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/paths.smk"
 include: "workflow/rules/article_figures.smk"
 include: "workflow/rules/study.smk"
+include: "workflow/rules/explorer.smk"
 include: "workflow/rules/site.smk"
 
 

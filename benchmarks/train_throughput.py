@@ -23,7 +23,7 @@ from torchvision import transforms
 
 from latentspace.datasets import build_dataset, images_to_vectors
 from latentspace.model import VAEConfig, loss_terms
-from latentspace.training import build_model, train_epoch
+from latentspace.training import build_model, make_optimizer, train_epoch
 
 BATCH_SIZE = 128
 
@@ -86,7 +86,7 @@ def main():
     )
 
     model = build_model(config, 0, cpu)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = make_optimizer(model, 1e-3)
     train_x = images_to_vectors(dataset.train_images)
     shuffle_generator = torch.Generator().manual_seed(2)
     ours = measure(

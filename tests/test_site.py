@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 import pytest
+from test_study_report import summary_for
 import yaml
 
 from conftest import REPO_ROOT, run_snakemake
@@ -54,7 +55,14 @@ STILL_ASSETS = {
     "f11_interpolation_500d": "png",
     "f12_interpolation_norms": "svg",
     "training_curves": "svg",
+    "study_latent_norms": "svg",
+    "study_midpoint_gaps": "svg",
+    **{f"study_path_{metric}": "svg" for metric in (
+        "latent_norm_ratio", "classifier_confidence", "classifier_entropy_nats",
+        "prior_log_density_nats", "nearest_train_distance",
+    )},
 }
+STUDY_TABLES = ("study_models", "study_path_metrics", "study_midpoints")
 ANIMATIONS = ("f03_spiral_2d", "f07_sphere_spiral_10d")
 ALLOWED_EXTERNAL_LINK = "https://arxiv.org/abs/"
 RAW_TEX = ("$$", "\\begin", "\\(", "\\[", "\\frac", "\\theta")
@@ -357,6 +365,11 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = ()) -> list[str]:
     }
     (folder / "f11.json").write_text(json.dumps(interpolation))
     assets["f11_interpolation_500d_json"] = folder / "f11.json"
+    (folder / "study_summary.json").write_text(json.dumps(summary_for()))
+    assets["study_summary"] = folder / "study_summary.json"
+    for name in STUDY_TABLES:
+        (folder / f"{name}.csv").write_text("latent_dim,value\n2,1.0\n")
+        assets[name] = folder / f"{name}.csv"
     arguments = []
     for dim in (2, 10, 500):
         metrics = {

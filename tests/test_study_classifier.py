@@ -74,3 +74,11 @@ def test_random_shifts_move_a_digit_by_at_most_the_maximum():
     assert len(rows) == 200  # nothing was lost at the border
     assert set((rows - 14).tolist()) == set((cols - 14).tolist()) == {-2, -1, 0, 1, 2}
     torch.testing.assert_close(random_shifts(images, 0, torch.Generator()), images)
+
+
+def test_saving_the_same_classifier_twice_gives_the_same_bytes(tmp_path):
+    torch.manual_seed(0)
+    classifier, settings = DigitClassifier(), ClassifierSettings(1, 1, 1e-3, 0)
+    save_classifier(tmp_path / "a.pt", classifier, settings)
+    save_classifier(tmp_path / "b.pt", classifier, settings)
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()

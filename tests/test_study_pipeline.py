@@ -67,14 +67,20 @@ def test_study_figures_logs_and_benchmarks(pipeline_run):
         assert (pipeline_run / "results" / "logs" / "study" / f"model_z{dim}.log").is_file()
 
 
-@pytest.mark.parametrize("step", ["study-model", "study-interpolation"])
+@pytest.mark.parametrize("step", ["study-classifier", "study-model", "study-interpolation"])
 def test_study_steps_repeat_byte_for_byte(pipeline_run, tmp_path, step):
     """Running a step again with the same settings gives identical files."""
     dim = STUDY_DIMS[0]
     results = pipeline_run / "results"
     common = ["--model", str(results / "models" / f"z{dim}" / "model.pt"), "--data", str(results / "data" / "dataset.npz"),
               "--seed", str(REDUCED["seed"]), "--device", "cpu", "--threads", "1"]
-    if step == "study-model":
+    if step == "study-classifier":
+        classifier = STUDY["classifier"]
+        arguments = [*common[2:], "--epochs", str(classifier["epochs"]), "--batch-size", str(classifier["batch_size"]),
+                     "--model-out", str(tmp_path / "classifier.pt"), "--metrics-out", str(tmp_path / "metrics.json")]
+        expected = {tmp_path / "classifier.pt": results / "study" / "classifier.pt",
+                    tmp_path / "metrics.json": results / "study" / "classifier_metrics.json"}
+    elif step == "study-model":
         arguments = [*common, "--iwae-samples", str(STUDY["iwae_samples"]), "--output", str(tmp_path / "statistics.json")]
         expected = {tmp_path / "statistics.json": results / "study" / f"z{dim}" / "model_statistics.json"}
     else:

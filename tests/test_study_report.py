@@ -81,7 +81,7 @@ def test_reading_says_where_a_method_helps_and_where_it_does_not():
              (50, "encoded", "slerp"): (-0.06, -0.09, -0.02)}
     text = " ".join(summary_for(helps)["reading"])
     assert "slerp raises it by 0.08 (95% interval 0.05 to 0.11)" in text
-    assert "slerp lowers it by \u22120.06" in text and "it does not help here" in text
+    assert "slerp lowers it by 0.06 (95% interval 0.02 to 0.09), so it does not help here" in text
     assert "slerp gives measurably more confident midpoints than lerp at z = 50, but not at z = 2" in text
     assert "distribution-matched gives no measurably more confident midpoints than lerp at any latent size" in text
     assert "no measurable difference over 40 pairs" in text

@@ -272,11 +272,12 @@ def run_decode(args) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latentspace", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
+    from latentspace.decoder_export import add_explorer_export_command
     from latentspace.figures.commands import add_figure_commands
     from latentspace.study.commands import add_study_commands
 
     for add in (_add_data, _add_train, _add_latent_grid, _add_training_curves, _add_site, _add_decode,
-                add_figure_commands, add_study_commands):
+                add_explorer_export_command, add_figure_commands, add_study_commands):
         add(commands)
     return parser
 

@@ -27,15 +27,6 @@ SITE_ASSETS["study_midpoint_gaps"] = "results/figures/study_midpoint_gaps.svg"
 SITE_ASSETS["study_latent_norms"] = "results/figures/study_latent_norms.svg"
 
 
-def study_file(latent_dim, name):
-    """A per-size result of the study."""
-    return f"{STUDY_DIR}/z{latent_dim}/{name}"
-
-
-def per_study_size(name):
-    return expand(study_file("{latent_dim}", name), latent_dim=STUDY_LATENT_DIMS)
-
-
 rule study_classifier:
     input:
         DATASET,
@@ -43,9 +34,8 @@ rule study_classifier:
         model=CLASSIFIER_MODEL,
         metrics=CLASSIFIER_METRICS,
     params:
-        options=cli_options(
-            **STUDY["classifier"], seed=config["seed"], device=config["device"]
-        ),
+        # Sorted: reordering the keys of config.yaml changes no params, so it re-runs nothing.
+        options=cli_options(**dict(sorted(STUDY["classifier"].items())), seed=config["seed"], device=config["device"]),
         code=package_code_hash("study.classifier", "datasets", "devices"),
     threads: STUDY["threads"]
     log:
@@ -62,7 +52,7 @@ rule study_model:
         model=model_file("{study_dim}", "model.pt"),
         data=DATASET,
     output:
-        study_file("{study_dim}", "model_statistics.json"),
+        "results/study/z{study_dim}/model_statistics.json",
     wildcard_constraints:
         study_dim=r"\d+",
     params:
@@ -84,8 +74,8 @@ rule study_interpolation:
         data=DATASET,
         classifier=CLASSIFIER_MODEL,
     output:
-        paths=study_file("{study_dim}", "path_metrics.csv"),
-        midpoints=study_file("{study_dim}", "midpoints.csv"),
+        paths="results/study/z{study_dim}/path_metrics.csv",
+        midpoints="results/study/z{study_dim}/midpoints.csv",
     wildcard_constraints:
         study_dim=r"\d+",
     params:
@@ -112,9 +102,9 @@ rule study_interpolation:
 rule study_summary:
     localrule: True
     input:
-        statistics=per_study_size("model_statistics.json"),
-        paths=per_study_size("path_metrics.csv"),
-        midpoints=per_study_size("midpoints.csv"),
+        statistics=expand("results/study/z{study_dim}/model_statistics.json", study_dim=STUDY_LATENT_DIMS),
+        paths=expand("results/study/z{study_dim}/path_metrics.csv", study_dim=STUDY_LATENT_DIMS),
+        midpoints=expand("results/study/z{study_dim}/midpoints.csv", study_dim=STUDY_LATENT_DIMS),
         classifier=CLASSIFIER_METRICS,
     output:
         summary=SITE_ASSETS["study_summary"],

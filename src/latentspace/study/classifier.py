@@ -18,6 +18,7 @@ Every random draw (initial weights, dropout, batch order, shifts) comes from ``s
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import time
@@ -156,19 +157,25 @@ def confidence_and_entropy(probabilities: torch.Tensor) -> tuple[torch.Tensor, t
 
 def accuracy(probabilities: torch.Tensor, labels: torch.Tensor) -> float:
     """Share of rows of probabilities (N, 10) whose most probable class is the label (N,)."""
-    return (probabilities.argmax(dim=-1) == labels).double().mean().item()
+    return (probabilities.argmax(dim=-1) == labels).sum().item() / len(labels)
 
 
 def save_classifier(path: str | os.PathLike, classifier: DigitClassifier, settings: ClassifierSettings) -> None:
-    """Weights and settings only (plain tensors and numbers), loadable with weights_only=True."""
+    """Weights and settings only (plain tensors and numbers), loadable with weights_only=True.
+
+    The same classifier gives the same bytes."""
     payload = {
         "format_version": FORMAT_VERSION,
         "dropout": classifier.dropout,
         "settings": asdict(settings),
         "state_dict": {name: value.detach().cpu() for name, value in classifier.state_dict().items()},
     }
+    # Through a buffer: torch.save names the archive's folder after the file, and the
+    # temporary name of an atomic write would make every run's bytes differ.
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
     with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+        tmp.write_bytes(buffer.getvalue())
 
 
 def load_classifier(path: str | os.PathLike, device: torch.device | str = "cpu") -> DigitClassifier:

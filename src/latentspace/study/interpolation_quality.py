@@ -204,9 +204,9 @@ def image_scores(images: torch.Tensor, classifier: DigitClassifier, train_x: tor
     confidence, entropy = confidence_and_entropy(predict_probabilities(classifier, images))
     distance = nearest_neighbour_distances(images, train_x)
     return {
-        "classifier_confidence": confidence.double().cpu().numpy(),
-        "classifier_entropy_nats": entropy.double().cpu().numpy(),
-        "nearest_train_distance": distance.double().cpu().numpy(),
+        "classifier_confidence": confidence.cpu().double().numpy(),
+        "classifier_entropy_nats": entropy.cpu().double().numpy(),
+        "nearest_train_distance": distance.cpu().double().numpy(),
     }
 
 

@@ -98,7 +98,7 @@ def estimate_log_likelihood(
         iwae_parts.append(torch.logsumexp(log_weights, dim=1) - math.log(samples_per_image))  # (B,)
         elbo_parts.append(log_likelihood.mean(dim=1) - kl)              # (B,)
     return LikelihoodEstimates(
-        torch.cat(elbo_parts).double().cpu().numpy(),
-        torch.cat(iwae_parts).double().cpu().numpy(),
+        torch.cat(elbo_parts).cpu().double().numpy(),
+        torch.cat(iwae_parts).cpu().double().numpy(),
         samples_per_image,
     )

@@ -144,16 +144,21 @@ def _interval_text(mean: float, low: float, high: float, level: float, digits: i
     return f"{_number(mean, digits)} ({round(100 * level)}% interval {_number(low, digits)} to {_number(high, digits)})"
 
 
+def _size_text(mean: float, low: float, high: float, level: float, digits: int = 2) -> str:
+    """Like _interval_text, for a difference whose direction the sentence already states."""
+    if mean < 0:
+        mean, low, high = -mean, -high, -low
+    return _interval_text(mean, low, high, level, digits)
+
+
 def _sign_of_interval(low: float, high: float) -> int:
     """+1 when the whole interval is above 0, -1 when below, 0 when it holds 0."""
     return 1 if low > 0 else -1 if high < 0 else 0
 
 
-def _dims_text(latent_dims: list[int]) -> str:
-    if not latent_dims:
-        return "no latent size"
+def _dims_text(latent_dims: list[int], conjunction: str = "and") -> str:
     names = [f"z = {dim}" for dim in latent_dims]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
 
 
 def reading(summary: dict, midpoints: Midpoints) -> list[str]:
@@ -261,10 +266,11 @@ def _confidence_sentences(midpoints: Midpoints, latent_dims: list[int], largest:
             versus = row[method]
             sign = _sign_of_interval(versus["minus_lerp_ci_low"], versus["minus_lerp_ci_high"])
             difference = _interval_text(versus["minus_lerp_mean"], versus["minus_lerp_ci_low"], versus["minus_lerp_ci_high"], level)
+            size = _size_text(versus["minus_lerp_mean"], versus["minus_lerp_ci_low"], versus["minus_lerp_ci_high"], level)
             if sign > 0:
-                verdicts.append(f"{METHOD_LABELS[method]} raises it by {difference}")
+                verdicts.append(f"{METHOD_LABELS[method]} raises it by {size}")
             elif sign < 0:
-                verdicts.append(f"{METHOD_LABELS[method]} lowers it by {difference}, so it does not help here")
+                verdicts.append(f"{METHOD_LABELS[method]} lowers it by {size}, so it does not help here")
             else:
                 verdicts.append(
                     f"{METHOD_LABELS[method]} changes it by {difference}, no measurable difference over {pairs} pairs"
@@ -285,7 +291,7 @@ def _confidence_sentences(midpoints: Midpoints, latent_dims: list[int], largest:
             if yes and no:
                 sentences.append(
                     f"For {SOURCE_LABELS[source]}, {METHOD_LABELS[method]} gives measurably more confident midpoints than lerp "
-                    f"at {_dims_text(yes)}, but not at {_dims_text(no)}."
+                    f"at {_dims_text(yes)}, but not at {_dims_text(no, 'or')}."
                 )
             elif yes:
                 sentences.append(
@@ -301,15 +307,26 @@ def _confidence_sentences(midpoints: Midpoints, latent_dims: list[int], largest:
 
 
 def _distance_sentence(midpoints: Midpoints, largest: int, level: float) -> str:
-    parts = []
+    lerp = midpoints(largest, "prior", BASELINE_METHOD, "nearest_train_distance")
+    comparisons = []
     for method in METHODS:
+        if method == BASELINE_METHOD:
+            continue
         row = midpoints(largest, "prior", method, "nearest_train_distance")
-        parts.append(f"{METHOD_LABELS[method]} {_number(row['midpoint_mean'])}")
-    lerp_row = midpoints(largest, "prior", BASELINE_METHOD, "nearest_train_distance")
+        sign = _sign_of_interval(row["minus_lerp_ci_low"], row["minus_lerp_ci_high"])
+        difference = _interval_text(row["minus_lerp_mean"], row["minus_lerp_ci_low"], row["minus_lerp_ci_high"], level)
+        size = _size_text(row["minus_lerp_mean"], row["minus_lerp_ci_low"], row["minus_lerp_ci_high"], level)
+        verdict = {
+            1: f"are farther, by {size}",
+            -1: f"are closer, by {size}",
+            0: f"differ by {difference}, no measurable difference",
+        }[sign]
+        comparisons.append(f"{METHOD_LABELS[method]}'s midpoints {verdict}")
     return (
-        f"The decoded midpoints of prior pairs at z = {largest} lie at a pixel distance of {', '.join(parts)} from their "
-        f"nearest training image (the endpoints: {_number(lerp_row['endpoints_mean'])}); pixel distance rewards blur, "
-        "so a smaller distance alone does not mean a sharper digit."
+        f"In pixels, the decoded lerp midpoints of prior pairs at z = {largest} lie {_number(lerp['midpoint_mean'])} from "
+        f"their nearest training image, against {_number(lerp['endpoints_mean'])} for the endpoints; "
+        f"{'; '.join(comparisons)}. Pixel distance favours smooth images, so it is read together with the "
+        "classifier's scores."
     )
 
 
@@ -322,6 +339,11 @@ def _collapse_sentence(model: dict, midpoints: Midpoints) -> str:
         "within": "within the range of the prior's draws",
         "above": "beyond the range of the prior's draws",
     }[place]
+    draw_place = _shell_place(model, model["posterior_draw_norm_ratio_q50"])
+    noise_clause = (
+        ": the posterior's noise, not the digit, is what puts a posterior draw on the shell"
+        if place == "below" and draw_place == "within" else ""
+    )
     kl = sorted(model["kl_per_dim_nats"], reverse=True)
     total = sum(kl)
     units_for_most = next(
@@ -332,7 +354,7 @@ def _collapse_sentence(model: dict, midpoints: Midpoints) -> str:
         f"{model['active_unit_threshold']}), and {units_for_most} units carry {KL_SHARE:.0%} of the {_number(total, 1)} "
         f"nats of KL; the posterior means of the test digits have a median norm of "
         f"{_number(model['posterior_mean_norm_ratio_q50'])} of the radius, {where}, while a draw from the posterior "
-        f"(mean plus noise) sits at {_number(model['posterior_draw_norm_ratio_q50'])}. Encoded digits therefore start "
+        f"(mean plus noise) sits at {_number(model['posterior_draw_norm_ratio_q50'])}{noise_clause}. Encoded digits therefore start "
         f"{'on' if place == 'within' else 'off'} the shell, and lerp between them goes from "
         f"{_number(lerp['endpoints_mean'])} of the radius at the endpoints to {_number(lerp['midpoint_mean'])} at the midpoint."
     )
