@@ -167,7 +167,8 @@ def test_blitted_frames_equal_full_redraws(figure, spiral_decoded):
 
 def test_spiral_animation_files(spiral_decoded, tmp_path):
     settings = VideoSettings(fps=10, poster_at=0.5)
-    outputs = {"mp4": tmp_path / "a.mp4", "poster": tmp_path / "a.png", "webm": tmp_path / "a.webm" if HAS_VP9 else None}
+    outputs = {"mp4": tmp_path / "a.mp4", "poster": tmp_path / "a.png",
+               "webm": tmp_path / "a.webm" if HAS_VP9 else None}
     times = render_animation(spiral_2d_scene(spiral_decoded, 320, 128, 2.5), settings,
                              outputs["mp4"], outputs["poster"], outputs["webm"])
     assert times.frames == 7
@@ -176,8 +177,8 @@ def test_spiral_animation_files(spiral_decoded, tmp_path):
     poster = iio.imread(outputs["poster"])
     assert poster.shape == (128, 320, 3)
     # The poster is frame 3 of 7; the video went through lossy yuv420p, so compare loosely.
-    assert np.abs(frames[3].astype(int) - poster.astype(int)).mean() < 4
-    assert np.abs(frames[0].astype(int) - poster.astype(int)).mean() > np.abs(frames[3].astype(int) - poster.astype(int)).mean()
+    distance_to_poster = [np.abs(frame.astype(int) - poster.astype(int)).mean() for frame in frames]
+    assert distance_to_poster[3] < 4 and distance_to_poster[3] == min(distance_to_poster)
     data = outputs["mp4"].read_bytes()
     assert data[4:8] == b"ftyp" and data.index(b"moov") < data.index(b"mdat")  # +faststart
     if HAS_VP9:
@@ -232,7 +233,8 @@ def test_odd_or_tiny_frame_sizes_are_refused(width, height):
 
 @pytest.mark.parametrize(
     "settings, message",
-    [({"fps": 0}, "animation.fps"), ({"h264_crf": 52}, "animation.h264_crf"), ({"poster_at": 1.5}, "animation.poster_at")],
+    [({"fps": 0}, "animation.fps"), ({"h264_crf": 52}, "animation.h264_crf"),
+     ({"poster_at": 1.5}, "animation.poster_at")],
 )
 def test_bad_video_settings_are_named(settings, message):
     with pytest.raises(LatentspaceError, match=message):
@@ -309,8 +311,9 @@ def test_pipeline_wrote_every_figure(pipeline_run):
         if HAS_VP9:
             assert video_frames(figures / f"{name}.webm").shape == (settings["frames"], *shape)
         assert iio.imread(figures / f"{name}_poster.png").shape == shape
-    steps, padding = REDUCED["figures"]["interpolation_500d"]["steps"], REDUCED["figures"]["interpolation_500d"]["padding_px"]
-    assert iio.imread(figures / "f11_interpolation_500d.png").shape == (56 + padding, steps * 28 + (steps - 1) * padding)
+    steps, padding = (REDUCED["figures"]["interpolation_500d"][key] for key in ("steps", "padding_px"))
+    mosaic_shape = (2 * 28 + padding, steps * 28 + (steps - 1) * padding)
+    assert iio.imread(figures / "f11_interpolation_500d.png").shape == mosaic_shape
     summary = json.loads((figures / "f11_interpolation_500d.json").read_text())
     assert summary["latent_dim"] == 500 and summary["sphere_radius"] == pytest.approx(math.sqrt(500))
     assert 0.6 < summary["lerp_midpoint_norm_ratio"] < 0.8

@@ -358,24 +358,15 @@
   // 5. The widgets: each builds its controls into the container and returns its state
   // ---------------------------------------------------------------------------
 
-  /** Beside F2: the latent plane of the z = 2 model; the digit decoded under a movable marker. */
-  function planeExplorer(container, bundle, decoder) {
-    const { extent, label_colors: labelColors, marker_color: markerColor } = bundle.manifest.widget;
-    const means = readArray(bundle, "encoded_means"); // (N, 2)
-    const labels = readArray(bundle, "encoded_labels"); // (N,)
-    if (decoder.latentDim !== 2 || means.shape[1] !== 2 || labels.values.length !== means.shape[0]) {
-      throw new BundleError("the plane needs a 2-D decoder and encoded digits (N, 2)");
-    }
-    const figureExtent = Number(container.dataset.figureExtent) || 0; // F2's square, if the page says
-    const plot = plotCanvas(300, 300, "The latent plane: drag the marker, or focus here and use the arrow keys");
-    const { canvas, context, width: size } = plot;
-    canvas.tabIndex = 0;
-    canvas.classList.add("explorer-plane");
-    const digit = digitCanvas("The digit decoded at the marker");
-    const readout = element("output", { class: "explorer-readout", "aria-live": "polite" });
-    const toPixels = (x, y) => [((x + extent) / (2 * extent)) * size, ((extent - y) / (2 * extent)) * size];
+  /** Latent (x, y) in [-extent, extent]^2 -> CSS pixels of a square plot `size` wide, +y up. */
+  function planeToPixels(extent, size) {
+    return (x, y) => [((x + extent) / (2 * extent)) * size, ((extent - y) / (2 * extent)) * size];
+  }
 
-    // The still part, drawn once: the prior's density N(0, I), F2's square, the axes, the digits.
+  /** The still part of the plane, drawn once on a canvas of the plot's pixel size: the prior's
+      density N(0, I) as shading, the axes, F2's square (if figureExtent), the encoded digits. */
+  function planeBackground(canvas, size, extent, figureExtent, means, labels, labelColors) {
+    const toPixels = planeToPixels(extent, size);
     const background = document.createElement("canvas");
     background.width = canvas.width;
     background.height = canvas.height;
@@ -429,6 +420,26 @@
     backContext.rotate(-Math.PI / 2);
     backContext.fillText(`z₂ from −${extent} to ${extent} →`, 0, 0);
     backContext.restore();
+    return background;
+  }
+
+  /** Beside F2: the latent plane of the z = 2 model; the digit decoded under a movable marker. */
+  function planeExplorer(container, bundle, decoder) {
+    const { extent, label_colors: labelColors, marker_color: markerColor } = bundle.manifest.widget;
+    const means = readArray(bundle, "encoded_means"); // (N, 2)
+    const labels = readArray(bundle, "encoded_labels"); // (N,)
+    if (decoder.latentDim !== 2 || means.shape[1] !== 2 || labels.values.length !== means.shape[0]) {
+      throw new BundleError("the plane needs a 2-D decoder and encoded digits (N, 2)");
+    }
+    const figureExtent = Number(container.dataset.figureExtent) || 0; // F2's square, if the page says
+    const plot = plotCanvas(300, 300, "The latent plane: drag the marker, or focus here and use the arrow keys");
+    const { canvas, context, width: size } = plot;
+    canvas.tabIndex = 0;
+    canvas.classList.add("explorer-plane");
+    const digit = digitCanvas("The digit decoded at the marker");
+    const readout = element("output", { class: "explorer-readout", "aria-live": "polite" });
+    const toPixels = planeToPixels(extent, size);
+    const background = planeBackground(canvas, size, extent, figureExtent, means, labels, labelColors);
 
     const latent = [0, 0];
     function show() {
@@ -495,14 +506,14 @@
     const plot = plotCanvas(320, 170, `The ${n} components of the current code`);
     const { context, width, height } = plot;
     const digit = digitCanvas("The digit decoded at the current point of the spiral");
-    const progress = slider("Progress along the spiral", 0, 1, 0.001, 0);
+    const progress = slider("Progress along the spiral", 0, 1, 0.001, 0.25); // a quarter in: all components move
     const readout = element("output", { class: "explorer-readout", "aria-live": "polite" });
     const margin = { left: 34, right: 6, top: 8, bottom: 20 };
     const plotWidth = width - margin.left - margin.right;
     const plotHeight = height - margin.top - margin.bottom;
     const yOf = (value) => margin.top + ((radius - value) / (2 * radius)) * plotHeight;
 
-    let latent = sphereSpiralPoint(n, radius, turns, 0);
+    let latent;
     function show() {
       const t = Number(progress.value);
       latent = sphereSpiralPoint(n, radius, turns, t);

@@ -357,7 +357,10 @@ def parse_bundle(text: str, source: str = "bundle") -> ExplorerBundle:
     if manifest.get("format") != FORMAT_NAME or manifest.get("format_version") != FORMAT_VERSION:
         raise BundleError(f"{source}: expected format {FORMAT_NAME} version {FORMAT_VERSION}")
     bundle = ExplorerBundle(manifest, data)
-    unpack_arrays(bundle)  # every array lies inside the data
+    try:
+        unpack_arrays(bundle)  # every array lies inside the data
+    except (BundleError, KeyError, TypeError, ValueError) as error:
+        raise BundleError(f"{source}: {error}") from None
     return bundle
 
 

@@ -152,16 +152,18 @@ def evaluate(model: VAE, x: torch.Tensor, batch_size: int, seed: int) -> dict:
     generator = torch.Generator(device=x.device).manual_seed(seed)
     latent_dim = model.config.latent_dim
     totals = torch.zeros(2, device=x.device)  # reconstruction, kl
-    kl_per_dim = torch.zeros(latent_dim, device=x.device, dtype=torch.float64)
-    mean_sum = torch.zeros(latent_dim, device=x.device, dtype=torch.float64)
-    mean_sq_sum = torch.zeros(latent_dim, device=x.device, dtype=torch.float64)
+    # Sums over the whole set in float64 (E[m^2] - E[m]^2 cancels); Apple's MPS has no float64.
+    accumulator = torch.float32 if x.device.type == "mps" else torch.float64
+    kl_per_dim = torch.zeros(latent_dim, device=x.device, dtype=accumulator)
+    mean_sum = torch.zeros(latent_dim, device=x.device, dtype=accumulator)
+    mean_sq_sum = torch.zeros(latent_dim, device=x.device, dtype=accumulator)
     for start in range(0, len(x), batch_size):
         batch = x[start : start + batch_size]
         terms = loss_terms(model, batch, _noise((len(batch), latent_dim), generator, x.device))
         totals += torch.stack([terms.reconstruction.sum(), terms.kl.sum()])
-        kl_per_dim += terms.kl_per_dim.sum(dim=0).double()
-        mean_sum += terms.posterior_mean.sum(dim=0).double()
-        mean_sq_sum += terms.posterior_mean.pow(2).sum(dim=0).double()
+        kl_per_dim += terms.kl_per_dim.sum(dim=0).to(accumulator)
+        mean_sum += terms.posterior_mean.sum(dim=0).to(accumulator)
+        mean_sq_sum += terms.posterior_mean.pow(2).sum(dim=0).to(accumulator)
     count = len(x)
     reconstruction, kl = (totals / count).tolist()
     posterior_mean_variance = (mean_sq_sum / count - (mean_sum / count) ** 2).clamp_min(0)

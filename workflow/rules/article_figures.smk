@@ -67,7 +67,11 @@ rule spiral_2d_animation:
     input:
         "results/paths/spiral_2d.npz",
     output:
-        mp4=report(SITE_ASSETS["f03_spiral_2d"], caption="../report/f03_spiral_2d.rst", category="Animations"),
+        mp4=report(
+            SITE_ASSETS["f03_spiral_2d"],
+            caption="../report/f03_spiral_2d.rst",
+            category="Animations",
+        ),
         poster=SITE_ASSETS["f03_spiral_2d_poster"],
         **WEBM_OUTPUT["f03_spiral_2d"],
     params:
@@ -150,7 +154,11 @@ rule sphere_spiral_10d_animation:
     input:
         "results/paths/sphere_spiral_10d.npz",
     output:
-        mp4=report(SITE_ASSETS["f07_sphere_spiral_10d"], caption="../report/f07_sphere_spiral_10d.rst", category="Animations"),
+        mp4=report(
+            SITE_ASSETS["f07_sphere_spiral_10d"],
+            caption="../report/f07_sphere_spiral_10d.rst",
+            category="Animations",
+        ),
         poster=SITE_ASSETS["f07_sphere_spiral_10d_poster"],
         **WEBM_OUTPUT["f07_sphere_spiral_10d"],
     params:
