@@ -28,7 +28,7 @@ from latentspace.training import EpochRecord, TrainingState, TrainSettings, buil
 FORMAT_VERSION = 1
 TRAINING_STATE_FORMAT_VERSION = 1
 # What torch.load raises on a truncated or foreign file, or a payload without our keys.
-_UNREADABLE = (KeyError, RuntimeError, TypeError, ValueError, EOFError, pickle.UnpicklingError)
+UNREADABLE_FILE_ERRORS = (KeyError, RuntimeError, TypeError, ValueError, EOFError, pickle.UnpicklingError)
 
 
 class CheckpointMismatch(LatentspaceError):
@@ -39,7 +39,7 @@ def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-def _save_atomically(payload: dict, path: str | os.PathLike) -> None:
+def save_torch_payload(payload: dict, path: str | os.PathLike) -> None:
     """torch.save under a temporary name, then rename.
 
     Saved through an open file, not a file name: given a name, torch.save records it inside
@@ -52,7 +52,7 @@ def _save_atomically(payload: dict, path: str | os.PathLike) -> None:
 def save_model(path: str | os.PathLike, model: VAE) -> None:
     state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
     payload = {"format_version": FORMAT_VERSION, "config": model.config.to_dict(), "state_dict": state}
-    _save_atomically(payload, path)
+    save_torch_payload(payload, path)
 
 
 def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> VAE:
@@ -63,7 +63,7 @@ def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> V
         payload = torch.load(path, map_location=device, weights_only=True)
         model = VAE(VAEConfig.from_dict(payload["config"]))
         model.load_state_dict(payload["state_dict"])
-    except _UNREADABLE as error:
+    except UNREADABLE_FILE_ERRORS as error:
         raise LatentspaceError(f"{path}: not a latentspace model file ({_first_line(error)})") from None
     return model.to(device).eval()
 
@@ -84,7 +84,7 @@ def save_training_state(path: str | os.PathLike, state: TrainingState, signature
         "global_cuda_rng_state": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
         "history": [asdict(record) for record in state.history],
     }
-    _save_atomically(payload, path)
+    save_torch_payload(payload, path)
 
 
 def load_training_state(path: str | os.PathLike, signature: dict, device: torch.device) -> TrainingState:
@@ -116,7 +116,7 @@ def load_training_state(path: str | os.PathLike, signature: dict, device: torch.
         noise_generator = torch.Generator(device=device)
         noise_generator.set_state(payload["noise_rng_state"])
         history = [EpochRecord(**record) for record in payload["history"]]
-    except _UNREADABLE as error:
+    except UNREADABLE_FILE_ERRORS as error:
         raise LatentspaceError(f"{path}: not a latentspace training checkpoint ({_first_line(error)})") from None
     torch.set_rng_state(payload["global_rng_state"])
     if payload["global_cuda_rng_state"] is not None:

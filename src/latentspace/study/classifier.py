@@ -18,9 +18,7 @@ Every random draw (initial weights, dropout, batch order, shifts) comes from ``s
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,7 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from latentspace.atomic_files import atomic_path
+from latentspace.checkpoints import UNREADABLE_FILE_ERRORS, save_torch_payload
 from latentspace.errors import LatentspaceError
 from latentspace.progress import EpochReporter
 
@@ -170,12 +168,7 @@ def save_classifier(path: str | os.PathLike, classifier: DigitClassifier, settin
         "settings": asdict(settings),
         "state_dict": {name: value.detach().cpu() for name, value in classifier.state_dict().items()},
     }
-    # Through a buffer: torch.save names the archive's folder after the file, and the
-    # temporary name of an atomic write would make every run's bytes differ.
-    buffer = io.BytesIO()
-    torch.save(payload, buffer)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(buffer.getvalue())
+    save_torch_payload(payload, path)
 
 
 def load_classifier(path: str | os.PathLike, device: torch.device | str = "cpu") -> DigitClassifier:
@@ -188,7 +181,7 @@ def load_classifier(path: str | os.PathLike, device: torch.device | str = "cpu")
             raise ValueError(f"format {payload['format_version']}, expected {FORMAT_VERSION}")
         classifier = DigitClassifier(float(payload["dropout"]))
         classifier.load_state_dict(payload["state_dict"])
-    except (KeyError, RuntimeError, TypeError, ValueError, EOFError, pickle.UnpicklingError) as error:
+    except UNREADABLE_FILE_ERRORS as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise LatentspaceError(f"{path}: not a latentspace digit classifier ({first_line})") from None
     return classifier.to(device).eval()
