@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_MNIST_T10K = REPO_ROOT.parent / "shared" / "data" / "mnist-t10k"
+# The project's shared folder sits beside the checkout; LATENTSPACE_SHARED_DIR points elsewhere.
+SHARED_DIR = Path(os.environ.get("LATENTSPACE_SHARED_DIR", REPO_ROOT.parent / "shared"))
+SHARED_MNIST_T10K = SHARED_DIR / "data" / "mnist-t10k"
 REDUCED_CONFIG = REPO_ROOT / "tests" / "config" / "reduced.yaml"
 # What a user's clone holds that the workflow needs; results/ and site/ are made by the run.
 WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "site_templates")
