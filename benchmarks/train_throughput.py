@@ -68,13 +68,20 @@ def main():
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--latent-dim", type=int, default=2)
+    parser.add_argument(
+        "--hidden-dims", type=int, nargs="+", default=[512, 256],
+        help="encoder widths (the pipeline's default; PyTorch's example uses 400 with --latent-dim 20)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     dataset = build_dataset("mnist-5k", seed=0)
-    config = VAEConfig(latent_dim=args.latent_dim, hidden_dims=(512, 256))
+    config = VAEConfig(latent_dim=args.latent_dim, hidden_dims=tuple(args.hidden_dims))
     cpu = torch.device("cpu")
     samples = len(dataset.train_images)
-    print(f"{samples} training digits, batch {BATCH_SIZE}, {args.threads} threads, torch {torch.__version__}")
+    print(
+        f"{samples} training digits, batch {BATCH_SIZE}, model 784-{'-'.join(map(str, config.hidden_dims))}-"
+        f"{config.latent_dim}, {args.threads} threads, torch {torch.__version__}"
+    )
 
     model = build_model(config, 0, cpu)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
