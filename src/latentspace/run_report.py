@@ -209,13 +209,18 @@ def load_run_config(path: Path) -> tuple[dict, str]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise LatentspaceError(f"{path}: configuration snapshot not found") from None
+    return parse_yaml(text, str(path), dict, "a mapping of settings"), text
+
+
+def parse_yaml(text: str, source: str, expected_type: type, expected: str):
+    """YAML text whose top level must be ``expected_type``; one-line errors naming ``source``."""
     try:
-        config = yaml.safe_load(text)
+        value = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise LatentspaceError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
-    if not isinstance(config, dict):
-        raise LatentspaceError(f"{path}: expected a mapping of settings")
-    return config, text
+        raise LatentspaceError(f"{source}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(value, expected_type):
+        raise LatentspaceError(f"{source}: expected {expected}")
+    return value
 
 
 def config_snapshot_text(config: dict) -> str:

@@ -25,12 +25,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import jinja2
-import yaml
 
 from latentspace.atomic_files import atomic_directory
 from latentspace.errors import LatentspaceError
 from latentspace.math_render import install_katex_assets, render_math_in_html
-from latentspace.run_report import format_seconds
+from latentspace.run_report import format_seconds, parse_yaml
 
 PAGE_TEMPLATES = {"index.html": "index.html.j2"}
 REFERENCES_FILE = "references.yaml"
@@ -114,12 +113,7 @@ def load_json(path: Path) -> dict:
 
 def parse_references(text: str, source: str) -> list[dict]:
     """The reference list: each entry a mapping with key, title and venue; keys unique; numbered from 1."""
-    try:
-        entries = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise LatentspaceError(f"{source}: not valid YAML ({str(error).splitlines()[0]})") from None
-    if not isinstance(entries, list):
-        raise LatentspaceError(f"{source}: expected a list of references")
+    entries = parse_yaml(text, source, list, "a list of references")
     references, keys = [], set()
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or not {"key", "title", "venue"} <= entry.keys():
