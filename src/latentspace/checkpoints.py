@@ -23,7 +23,14 @@ import torch
 from latentspace.atomic_files import atomic_path
 from latentspace.errors import LatentspaceError
 from latentspace.model import VAE, VAEConfig
-from latentspace.training import EpochRecord, TrainingState, TrainSettings, build_model, new_training_state
+from latentspace.training import (
+    EpochRecord,
+    TrainingState,
+    TrainSettings,
+    build_model,
+    make_optimizer,
+    new_training_state,
+)
 
 FORMAT_VERSION = 1
 TRAINING_STATE_FORMAT_VERSION = 1
@@ -35,8 +42,14 @@ class CheckpointMismatch(LatentspaceError):
     """A training checkpoint was written by another run (settings, data, code or device differ)."""
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
+    """The first line of an error's message (torch's are long), or its type when it has none."""
     return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def cpu_state_dict(module: torch.nn.Module) -> dict:
+    """The module's tensors, detached and on the CPU, ready to save from any device."""
+    return {key: value.detach().cpu() for key, value in module.state_dict().items()}
 
 
 def save_torch_payload(payload: dict, path: str | os.PathLike) -> None:
@@ -50,8 +63,7 @@ def save_torch_payload(payload: dict, path: str | os.PathLike) -> None:
 
 
 def save_model(path: str | os.PathLike, model: VAE) -> None:
-    state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
-    payload = {"format_version": FORMAT_VERSION, "config": model.config.to_dict(), "state_dict": state}
+    payload = {"format_version": FORMAT_VERSION, "config": model.config.to_dict(), "state_dict": cpu_state_dict(model)}
     save_torch_payload(payload, path)
 
 
@@ -64,7 +76,7 @@ def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> V
         model = VAE(VAEConfig.from_dict(payload["config"]))
         model.load_state_dict(payload["state_dict"])
     except UNREADABLE_FILE_ERRORS as error:
-        raise LatentspaceError(f"{path}: not a latentspace model file ({_first_line(error)})") from None
+        raise LatentspaceError(f"{path}: not a latentspace model file ({first_line(error)})") from None
     return model.to(device).eval()
 
 
@@ -75,7 +87,7 @@ def save_training_state(path: str | os.PathLike, state: TrainingState, signature
         "format_version": TRAINING_STATE_FORMAT_VERSION,
         "signature": signature,
         "model_config": state.model.config.to_dict(),
-        "model_state": {key: value.detach().cpu() for key, value in state.model.state_dict().items()},
+        "model_state": cpu_state_dict(state.model),
         "optimizer_state": state.optimizer.state_dict(),
         # Generator states are uint8 CPU tensors, also for a CUDA generator.
         "shuffle_rng_state": state.shuffle_generator.get_state(),
@@ -109,7 +121,7 @@ def load_training_state(path: str | os.PathLike, signature: dict, device: torch.
             raise CheckpointMismatch(f"{path}: written by another run ({', '.join(differing)} differ)")
         model = VAE(VAEConfig.from_dict(payload["model_config"])).to(device)
         model.load_state_dict(payload["model_state"])
-        optimizer = torch.optim.Adam(model.parameters())
+        optimizer = make_optimizer(model, float(payload["optimizer_state"]["param_groups"][0]["lr"]))
         optimizer.load_state_dict(payload["optimizer_state"])  # moves Adam's moments to the model's device
         shuffle_generator = torch.Generator()
         shuffle_generator.set_state(payload["shuffle_rng_state"])
@@ -117,7 +129,7 @@ def load_training_state(path: str | os.PathLike, signature: dict, device: torch.
         noise_generator.set_state(payload["noise_rng_state"])
         history = [EpochRecord(**record) for record in payload["history"]]
     except UNREADABLE_FILE_ERRORS as error:
-        raise LatentspaceError(f"{path}: not a latentspace training checkpoint ({_first_line(error)})") from None
+        raise LatentspaceError(f"{path}: not a latentspace training checkpoint ({first_line(error)})") from None
     torch.set_rng_state(payload["global_rng_state"])
     if payload["global_cuda_rng_state"] is not None:
         torch.cuda.set_rng_state(payload["global_cuda_rng_state"], device)

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from latentspace.checkpoints import UNREADABLE_FILE_ERRORS, save_torch_payload
+from latentspace.checkpoints import UNREADABLE_FILE_ERRORS, cpu_state_dict, first_line, save_torch_payload
 from latentspace.errors import LatentspaceError
 from latentspace.progress import EpochReporter
 
@@ -166,7 +166,7 @@ def save_classifier(path: str | os.PathLike, classifier: DigitClassifier, settin
         "format_version": FORMAT_VERSION,
         "dropout": classifier.dropout,
         "settings": asdict(settings),
-        "state_dict": {name: value.detach().cpu() for name, value in classifier.state_dict().items()},
+        "state_dict": cpu_state_dict(classifier),
     }
     save_torch_payload(payload, path)
 
@@ -182,6 +182,5 @@ def load_classifier(path: str | os.PathLike, device: torch.device | str = "cpu")
         classifier = DigitClassifier(float(payload["dropout"]))
         classifier.load_state_dict(payload["state_dict"])
     except UNREADABLE_FILE_ERRORS as error:
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise LatentspaceError(f"{path}: not a latentspace digit classifier ({first_line})") from None
+        raise LatentspaceError(f"{path}: not a latentspace digit classifier ({first_line(error)})") from None
     return classifier.to(device).eval()
