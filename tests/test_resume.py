@@ -159,12 +159,17 @@ def test_more_epochs_continue_a_finished_run_bit_for_bit(tmp_path, digits):
     assert [r.test_loss for r in resumed.history] == [r.test_loss for r in straight.history]
 
 
-def test_a_checkpoint_of_another_run_is_not_resumed(tmp_path, digits):
-    checkpoint = tmp_path / "state.pt"
-    settings = settings_for(1)
+def save_trained_checkpoint(checkpoint, settings, digits):
+    """Train for ``settings.epochs`` epochs and save the state with its run's signature."""
     state = new_training_state(build_model(CONFIG, settings.seed, CPU), settings)
     run_epochs(state, *digits, settings)
     save_training_state(checkpoint, state, signature_for(settings, digits))
+
+
+def test_a_checkpoint_of_another_run_is_not_resumed(tmp_path, digits):
+    checkpoint = tmp_path / "state.pt"
+    settings = settings_for(1)
+    save_trained_checkpoint(checkpoint, settings, digits)
 
     other_seed = settings_for(1, seed=6)
     with pytest.raises(CheckpointMismatch, match=r"state\.pt: written by another run \(seed differ\)"):
@@ -181,10 +186,7 @@ def test_a_checkpoint_of_another_run_is_not_resumed(tmp_path, digits):
 
 def test_a_checkpoint_with_more_epochs_than_asked_or_unreadable_starts_over(tmp_path, digits):
     checkpoint = tmp_path / "state.pt"
-    two = settings_for(2)
-    state = new_training_state(build_model(CONFIG, two.seed, CPU), two)
-    run_epochs(state, *digits, two)
-    save_training_state(checkpoint, state, signature_for(two, digits))
+    save_trained_checkpoint(checkpoint, settings_for(2), digits)
     one = settings_for(1)
     fresh, how = resume_or_start(checkpoint, CONFIG, one, signature_for(one, digits), CPU)
     assert fresh.epochs_done == 0 and "holds 2 epochs, more than the 1 asked for" in how
