@@ -36,7 +36,7 @@ def test_training_learns_digits_and_the_saved_classifier_predicts_the_same(mnist
     )
     x, y = images_to_vectors(images[:2500]), torch.from_numpy(labels[:2500]).long()
     torch.set_num_threads(1)
-    settings = ClassifierSettings(epochs=2, batch_size=128, learning_rate=4e-3, seed=0)
+    settings = ClassifierSettings(epochs=2, batch_size=128, learning_rate=4e-3, seed=0, max_shift_px=2)
     classifier, losses = train_classifier(x[:2000], y[:2000], settings)
     assert len(losses) == 2 and losses[1] < losses[0]
     probabilities = predict_probabilities(classifier, x[2000:], batch_size=64)  # several batches
@@ -63,7 +63,7 @@ def test_unreadable_or_missing_classifier_files_fail_with_one_line(tmp_path):
 
 def test_settings_name_the_bad_field():
     with pytest.raises(LatentspaceError, match="study.classifier.epochs"):
-        ClassifierSettings(epochs=0, batch_size=1, learning_rate=1e-3, seed=0)
+        ClassifierSettings(epochs=0, batch_size=1, learning_rate=1e-3, seed=0, max_shift_px=0)
 
 
 def test_random_shifts_move_a_digit_by_at_most_the_maximum():
@@ -78,7 +78,7 @@ def test_random_shifts_move_a_digit_by_at_most_the_maximum():
 
 def test_saving_the_same_classifier_twice_gives_the_same_bytes(tmp_path):
     torch.manual_seed(0)
-    classifier, settings = DigitClassifier(), ClassifierSettings(1, 1, 1e-3, 0)
+    classifier, settings = DigitClassifier(), ClassifierSettings(1, 1, 1e-3, 0, 0)
     save_classifier(tmp_path / "a.pt", classifier, settings)
     save_classifier(tmp_path / "b.pt", classifier, settings)
     assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()

@@ -22,7 +22,7 @@ from torch.nn import functional as F
 @dataclass(frozen=True)
 class VAEConfig:
     latent_dim: int
-    hidden_dims: tuple[int, ...] = (512, 256)
+    hidden_dims: tuple[int, ...]
     input_dim: int = 784
 
     def to_dict(self) -> dict:

@@ -36,10 +36,10 @@ FRAME_DPI = 100  # frame size in pixels = figure size in inches x FRAME_DPI
 class VideoSettings:
     """How an animation is encoded: frame rate, quality, and which frame is the poster."""
 
-    fps: float = 25.0
-    h264_crf: int = 20           # 0 (lossless) .. 51 (worst)
-    vp9_crf: int = 34            # 0 .. 63 (worst)
-    poster_at: float = 1.0       # fraction of the animation where the poster frame is taken
+    fps: float
+    h264_crf: int                # 0 (lossless) .. 51 (worst)
+    vp9_crf: int                 # 0 .. 63 (worst)
+    poster_at: float             # fraction of the animation where the poster frame is taken
 
     def __post_init__(self):
         if not self.fps > 0:

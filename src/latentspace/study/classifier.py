@@ -43,7 +43,7 @@ class ClassifierSettings:
     batch_size: int
     learning_rate: float  # the peak of the one-cycle schedule
     seed: int
-    max_shift_px: int = 2  # random translation of the training images; 0: none
+    max_shift_px: int  # random translation of the training images; 0: none
 
     def __post_init__(self):
         if self.epochs < 1:
