@@ -20,6 +20,9 @@ import pytest
 
 from conftest import REPO_ROOT
 
+# A real Chromium: kept out of the fast loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path(os.environ.get("LATENTSPACE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",

@@ -30,6 +30,9 @@ from latentspace.decoding import decode_latents, to_uint8
 from latentspace.paths import interpolation_endpoints, load_decoded_path
 from test_browser import DESKTOP, PHONE, artifacts_dir, chromium, open_site, site_url  # noqa: F401 (fixtures)
 
+# A real Chromium: kept out of the fast loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 # Each explorer and the latent size of its model.
 EXPLORERS = {"plane": 2, "spiral": 10, "interpolation": 500}
 # The page's float32 arithmetic against torch's on the same (rounded) weights.

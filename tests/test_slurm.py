@@ -29,6 +29,9 @@ import yaml
 
 from conftest import REDUCED_CONFIG, REPO_ROOT, copy_workflow, snakemake_env
 
+# A real SLURM cluster: kept out of the fast loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 SLURM_SCRIPTS = REPO_ROOT / "tests" / "slurm"
 STATE_DIR = Path(os.environ.get("LATENTSPACE_SLURM_STATE", "/tmp/latentspace-slurm"))
 SETUP_TIMEOUT_S = 900  # apt-get install on a cold machine, then the node's first registration
