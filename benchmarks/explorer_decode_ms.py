@@ -2,7 +2,7 @@
 
     python benchmarks/explorer_decode_ms.py [--model results/models/z500/model.pt] [--decodes 200]
 
-Exports the decoder as the pipeline does (``latentspace explorer-export``, float16 weights by
+Exports the decoder as the pipeline does (``latentspace explorer``, float16 weights by
 default) into a scratch folder with ``site_templates/static/explorer.js``, opens it in the
 Chromium of the browser tests (tests/test_browser.py: /usr/bin/chromium through Playwright)
 and times ``Decoder.decode`` on ``--decodes`` different prior draws, one performance.now()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The project's shared folder sits beside the checkout; LATENTSPACE_SHARED_DIR points elsewhere.
@@ -17,6 +18,25 @@ SHARED_MNIST_T10K = SHARED_DIR / "data" / "mnist-t10k"
 REDUCED_CONFIG = REPO_ROOT / "tests" / "config" / "reduced.yaml"
 # What a user's clone holds that the workflow needs; results/ and site/ are made by the run.
 WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "site_templates")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that inspects the end-to-end pipeline run is slow, whoever wrote it."""
+    for item in items:
+        if "pipeline_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+def effective_config(configfile: Path = REDUCED_CONFIG) -> dict:
+    """The configuration a run with ``--configfile configfile`` sees: config.yaml with the file
+    laid over it (as Snakemake merges them), validated, the schema's defaults filled in."""
+    from snakemake.utils import update_config
+
+    from latentspace.config_schema import validate_config
+
+    config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
+    update_config(config, yaml.safe_load(Path(configfile).read_text()))
+    return validate_config(config, REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml")
 
 
 @pytest.fixture(scope="session")

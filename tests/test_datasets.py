@@ -147,7 +147,7 @@ def test_corrupted_download_is_refused(tmp_path, mirror, mnist_t10k_dir, test_sp
 
 def test_unreachable_mirror_gives_one_line(tmp_path, test_split_only, capsys):
     code = cli_main(
-        ["data", "--source", "mnist", "--seed", "0", "--cache-dir", str(tmp_path / "c"),
+        ["data", "--source", "mnist", "--seed", "0", "--test-fraction", "0.1", "--cache-dir", str(tmp_path / "c"),
          "--mirror", "http://127.0.0.1:9/", "--output", str(tmp_path / "d.npz")]
     )
     error = capsys.readouterr().err.strip()

@@ -257,7 +257,7 @@ def test_bad_widget_settings_are_named(build, message):
 
 
 # --------------------------------------------------------------------------
-# The explorer-export command
+# The explorer command
 # --------------------------------------------------------------------------
 
 
@@ -274,7 +274,8 @@ def inputs(tmp_path_factory):
 
 
 def export(inputs, kind, output, *options):
-    return main(["explorer-export", "--kind", kind, "--device", "cpu", "--output", str(output), *options])
+    dtype = [] if "--weight-dtype" in options else ["--weight-dtype", "float16"]
+    return main(["explorer", kind, "--device", "cpu", "--output", str(output), *dtype, *options])
 
 
 def test_the_command_writes_each_widgets_bundle(inputs, tmp_path):
@@ -310,21 +311,21 @@ def test_the_command_is_deterministic(inputs, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "kind, options, message",
+    "kind, options, message, status",
     [
-        ("cube", ["--model", "{z2}"], "--kind: expected one of plane, spiral, interpolation, got 'cube'"),
-        ("spiral", ["--model", "{z10}"], "explorer spiral: --turns required"),
-        ("plane", ["--model", "{z2}", "--extent", "3"], "explorer plane: --data, --encoded-digits required"),
-        ("plane", ["--model", "{z10}", "--data", "{data}", "--encoded-digits", "3", "--extent", "3"], "needs the model with latent_dim 2, got 10"),
-        ("spiral", ["--model", "{z10}", "--turns", "2", "--weight-dtype", "int8"], "weight_dtype: expected one of float16, float32"),
-        ("interpolation", ["--model", "{z10}", "--path", "{lerp}", "--seed", "1"], r"expected endpoints \(2, 10\), got \(2, 6\)"),
-        ("spiral", ["--model", "{missing}", "--turns", "2"], "model file not found"),
+        ("cube", ["--model", "{z2}"], "argument EXPLORER: invalid choice: 'cube'", 2),
+        ("spiral", ["--model", "{z10}"], "latentspace explorer spiral: error: the following arguments are required: --turns", 2),
+        ("plane", ["--model", "{z2}", "--extent", "3"], "the following arguments are required: --data, --encoded-digits", 2),
+        ("plane", ["--model", "{z10}", "--data", "{data}", "--encoded-digits", "3", "--extent", "3"], "needs the model with latent_dim 2, got 10", 1),
+        ("spiral", ["--model", "{z10}", "--turns", "2", "--weight-dtype", "int8"], "weight_dtype: expected one of float16, float32", 1),
+        ("interpolation", ["--model", "{z10}", "--path", "{lerp}", "--seed", "1"], r"expected endpoints \(2, 10\), got \(2, 6\)", 1),
+        ("spiral", ["--model", "{missing}", "--turns", "2"], "model file not found", 1),
     ],
 )
-def test_command_errors_are_one_line(inputs, tmp_path, capsys, kind, options, message):
+def test_command_errors_are_one_line(inputs, tmp_path, capsys, kind, options, message, status):
     paths = {"z2": inputs / "z2.pt", "z10": inputs / "z10.pt", "data": inputs / "dataset.npz",
              "lerp": inputs / "lerp.npz", "missing": tmp_path / "none.pt"}
-    assert export(inputs, kind, tmp_path / "out.js", *[option.format(**paths) for option in options]) == 1
+    assert export(inputs, kind, tmp_path / "out.js", *[option.format(**paths) for option in options]) == status
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and re.search(message, error), error
     assert not (tmp_path / "out.js").exists()

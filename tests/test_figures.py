@@ -66,6 +66,11 @@ def assert_svg(path):
     assert "<dc:date>" not in text  # no timestamp: same config, same bytes
 
 
+def video_settings(**changes) -> VideoSettings:
+    """Video settings as in the default configuration, with ``changes``."""
+    return VideoSettings(**{"fps": 25.0, "h264_crf": 20, "vp9_crf": 34, "poster_at": 1.0, **changes})
+
+
 def video_frames(path) -> np.ndarray:
     """Every frame of a video file, (frames, H, W, 3) uint8."""
     return iio.imread(path, plugin="FFMPEG", index=None)
@@ -76,7 +81,7 @@ def video_frames(path) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 STATIC_COMMANDS = {
-    "autoencoder": ["autoencoder", "--hidden-dims", "64", "32"],
+    "autoencoder": ["autoencoder-diagram", "--hidden-dims", "64", "32"],
     "ball_volume": ["ball-volume", "--max-dim", "9"],
     "norm_concentration": ["norm-concentration", "--dims", "1", "10", "100", "--samples", "100", "--seed", "3"],
     "sphere_spiral_3d": ["sphere-spiral-3d", "--turns", "3", "--steps", "150", "--uniform-points", "50",
@@ -91,7 +96,7 @@ STATIC_COMMANDS = {
 def test_static_figure_is_valid_svg_and_byte_identical_when_redrawn(name, tmp_path):
     outputs = [tmp_path / f"{name}_{attempt}.svg" for attempt in (1, 2)]
     for output in outputs:
-        assert main(["figure", *STATIC_COMMANDS[name], "--output", str(output)]) == 0
+        assert main([*STATIC_COMMANDS[name], "--output", str(output)]) == 0
     assert_svg(outputs[0])
     assert outputs[0].read_bytes() == outputs[1].read_bytes()
 
@@ -99,7 +104,7 @@ def test_static_figure_is_valid_svg_and_byte_identical_when_redrawn(name, tmp_pa
 def test_projections_figure_has_one_panel_per_pair(tmp_path):
     for n, panels in ((3, 3), (4, 6)):
         output = tmp_path / f"p{n}.svg"
-        assert main(["figure", "projections", "--n", str(n), "--turns", "2", "--steps", "50",
+        assert main(["projections", "--n", str(n), "--turns", "2", "--steps", "50",
                      "--output", str(output)]) == 0
         labels = set(re.findall(r"<!-- \$x_(\d)\$ -->", output.read_text()))
         assert labels == {str(k) for k in range(1, n + 1)}
@@ -110,15 +115,15 @@ def test_projections_figure_has_one_panel_per_pair(tmp_path):
     "arguments, message",
     [
         (["ball-volume", "--max-dim", "3"], "max_dim: expected at least 6 (to show the peak at n = 5), got 3"),
-        (["lerp-vs-slerp", "--angle-degrees", "180"], "angle_degrees: expected an angle strictly between 0 and 180"),
+        (["lerp-vs-slerp", "--angle-degrees", "180", "--steps", "5"], "angle_degrees: expected an angle strictly between 0 and 180"),
         (["projections", "--n", "2", "--turns", "1", "--steps", "9"], "n: expected a sphere in 3 or more dimensions"),
     ],
 )
 def test_bad_figure_settings_give_one_line(arguments, message, tmp_path, capsys):
     output = tmp_path / "x.svg"
-    assert main(["figure", *arguments, "--output", str(output)]) == 1
+    assert main([*arguments, "--output", str(output)]) == 1
     error = capsys.readouterr().err
-    assert error.startswith(f"latentspace figure: error: {message}") and error.count("\n") == 1
+    assert error.startswith(f"latentspace {arguments[0]}: error: {message}") and error.count("\n") == 1
     assert not output.exists()
 
 
@@ -166,7 +171,7 @@ def test_blitted_frames_equal_full_redraws(figure, spiral_decoded):
 
 
 def test_spiral_animation_files(spiral_decoded, tmp_path):
-    settings = VideoSettings(fps=10, poster_at=0.5)
+    settings = video_settings(fps=10, poster_at=0.5)
     outputs = {"mp4": tmp_path / "a.mp4", "poster": tmp_path / "a.png",
                "webm": tmp_path / "a.webm" if HAS_VP9 else None}
     times = render_animation(spiral_2d_scene(spiral_decoded, 320, 128, 2.5), settings,
@@ -188,7 +193,7 @@ def test_spiral_animation_files(spiral_decoded, tmp_path):
 
 def test_animation_is_reproducible(spiral_decoded, tmp_path):
     for attempt in (1, 2):
-        render_animation(spiral_2d_scene(spiral_decoded, 160, 64, 2.0), VideoSettings(fps=5),
+        render_animation(spiral_2d_scene(spiral_decoded, 160, 64, 2.0), video_settings(fps=5),
                          tmp_path / f"{attempt}.mp4", tmp_path / f"{attempt}.png")
     np.testing.assert_array_equal(video_frames(tmp_path / "1.mp4"), video_frames(tmp_path / "2.mp4"))
     assert (tmp_path / "1.mp4").read_bytes() == (tmp_path / "2.mp4").read_bytes()
@@ -200,8 +205,8 @@ def test_sphere_spiral_animation_command(tmp_path):
     from latentspace.paths import save_decoded_path
 
     save_decoded_path(decoded, tmp_path / "path.npz")
-    code = main(["figure", "sphere-spiral-animation", "--path", str(tmp_path / "path.npz"), "--width-px", "256",
-                 "--height-px", "96", "--fps", "5", "--output", str(tmp_path / "f7.mp4"),
+    code = main(["sphere-spiral-animation", "--path", str(tmp_path / "path.npz"), "--width-px", "256",
+                 "--height-px", "96", "--fps", "5", "--h264-crf", "20", "--vp9-crf", "34", "--poster-at", "1", "--output", str(tmp_path / "f7.mp4"),
                  "--poster", str(tmp_path / "f7.png")])
     assert code == 0
     assert video_frames(tmp_path / "f7.mp4").shape == (5, 96, 256, 3)
@@ -220,7 +225,7 @@ def test_sphere_spiral_scene_draws_one_bar_per_component():
 def test_a_failed_animation_leaves_no_file(tmp_path):
     frames = (np.zeros((32, 48, 3), np.uint8) for _ in range(3))
     with pytest.raises(LatentspaceError, match="expected 5 frames, got 3"):
-        write_animation(frames, 5, VideoSettings(), tmp_path / "a.mp4", tmp_path / "a.png",
+        write_animation(frames, 5, video_settings(), tmp_path / "a.mp4", tmp_path / "a.png",
                         tmp_path / "a.webm" if HAS_VP9 else None)
     assert list(tmp_path.iterdir()) == []
 
@@ -238,7 +243,7 @@ def test_odd_or_tiny_frame_sizes_are_refused(width, height):
 )
 def test_bad_video_settings_are_named(settings, message):
     with pytest.raises(LatentspaceError, match=message):
-        VideoSettings(**settings)
+        video_settings(**settings)
 
 
 # --------------------------------------------------------------------------
@@ -281,11 +286,11 @@ def test_interpolation_commands(interpolation_pair, tmp_path):
     for name, path in zip(("lerp", "slerp"), interpolation_pair):
         save_decoded_path(path, tmp_path / f"{name}.npz")
     inputs = ["--lerp", str(tmp_path / "lerp.npz"), "--slerp", str(tmp_path / "slerp.npz")]
-    assert main(["figure", "interpolation-mosaic", *inputs, "--padding-px", "1", "--output",
+    assert main(["interpolation-mosaic", *inputs, "--padding-px", "1", "--output",
                  str(tmp_path / "f11.png"), "--summary", str(tmp_path / "f11.json")]) == 0
     assert iio.imread(tmp_path / "f11.png").shape == (57, 5 * 28 + 4)
     assert json.loads((tmp_path / "f11.json").read_text())["latent_dim"] == 50
-    assert main(["figure", "interpolation-norms", *inputs, "--curve-steps", "30",
+    assert main(["interpolation-norms", *inputs, "--curve-steps", "30",
                  "--output", str(tmp_path / "f12.svg")]) == 0
     assert_svg(tmp_path / "f12.svg")
 
@@ -324,7 +329,7 @@ def reduced_figure_commands() -> dict[str, list[str]]:
     figures, seed = REDUCED["figures"], str(REDUCED["seed"])
     spiral = figures["sphere_spiral_3d"]
     return {
-        "f01_autoencoder": ["autoencoder", "--hidden-dims", *map(str, REDUCED["model"]["hidden_dims"])],
+        "f01_autoencoder": ["autoencoder-diagram", "--hidden-dims", *map(str, REDUCED["model"]["hidden_dims"])],
         "f04_ball_volume": ["ball-volume", "--max-dim", str(figures["ball_volume"]["max_dim"])],
         "f05_norm_concentration": ["norm-concentration", "--dims", *map(str, figures["norm_concentration"]["dims"]),
                                    "--samples", str(figures["norm_concentration"]["samples"]), "--seed", seed],
@@ -341,7 +346,7 @@ def reduced_figure_commands() -> dict[str, list[str]]:
 def test_pipeline_figures_are_reproduced_byte_for_byte(name, pipeline_run, tmp_path):
     """The CLI, run again in another process with the reduced config's settings, gives the pipeline's bytes."""
     output = tmp_path / f"{name}.svg"
-    assert main(["figure", *reduced_figure_commands()[name], "--output", str(output)]) == 0
+    assert main([*reduced_figure_commands()[name], "--output", str(output)]) == 0
     assert output.read_bytes() == (pipeline_run / "results" / "figures" / f"{name}.svg").read_bytes()
 
 
@@ -375,7 +380,7 @@ def jobs_planned_anyway(pipeline_run, tmp_path_factory) -> set[str]:
         (lambda c: c["figures"]["spiral_2d"].update(width_px=482), {"spiral_2d_animation"}),
         (lambda c: c["figures"]["spiral_2d"].update(frames=7), {"decode_spiral_2d", "spiral_2d_animation"}),
         (lambda c: c["figures"]["interpolation_norms"].update(curve_steps=21), {"interpolation_norms"}),
-        (lambda c: c["animation"].update(fps=12), {"spiral_2d_animation", "sphere_spiral_10d_animation"}),
+        (lambda c: c["animation"].update(fps=12), {"spiral_2d_animation", "sphere_spiral_animation"}),
     ],
 )
 def test_a_figure_setting_reruns_that_figure_and_the_site_only(

@@ -164,7 +164,7 @@ def test_decode_command_writes_the_path_file(tmp_path):
     model_file = tmp_path / "model.pt"
     save_model(model_file, tiny_model(2, seed=5))
     output = tmp_path / "paths" / "spiral_2d.npz"
-    assert main(["decode", "--model", str(model_file), "--kind", "spiral_2d", "--steps", "12",
+    assert main(["decode", "spiral_2d", "--model", str(model_file), "--steps", "12",
                  "--t-max-over-pi", "3", "--device", "cpu", "--output", str(output)]) == 0
     decoded = load_decoded_path(output)
     assert isinstance(decoded, DecodedPath) and decoded.images.shape == (12, 28, 28)
@@ -174,8 +174,8 @@ def test_decode_command_writes_the_path_file(tmp_path):
 def test_decode_command_reports_a_bad_setting_in_one_line(tmp_path, capsys):
     model_file = tmp_path / "model.pt"
     save_model(model_file, tiny_model(10))
-    code = main(["decode", "--model", str(model_file), "--kind", "spiral_2d", "--steps", "5",
-                 "--t-max-over-pi", "3", "--output", str(tmp_path / "x.npz")])
+    code = main(["decode", "spiral_2d", "--model", str(model_file), "--steps", "5",
+                 "--t-max-over-pi", "3", "--device", "cpu", "--output", str(tmp_path / "x.npz")])
     assert code == 1
     error = capsys.readouterr().err
     assert error == "latentspace decode: error: path spiral_2d: needs a model with latent_dim 2, got 10\n"

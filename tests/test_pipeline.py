@@ -6,13 +6,15 @@ import csv
 import html.parser
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
 import yaml
 
-from conftest import REDUCED_CONFIG, copy_workflow, run_snakemake
+from conftest import REDUCED_CONFIG, REPO_ROOT, copy_workflow, run_snakemake
 from latentspace.checkpoints import load_model
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
@@ -121,3 +123,12 @@ def test_lint_finds_nothing_but_the_conda_environments(tmp_path):
     findings = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.startswith("    * ")]
     assert findings, "the linter printed nothing: did it run?"
     assert set(findings) == {"* Specify a conda environment or container for each rule.:"}
+
+
+def test_the_workflow_is_formatted_as_the_workflow_catalog_asks():
+    """`snakefmt --check` (the catalog's formatter) would change no file of the workflow."""
+    files = ["Snakefile", *sorted(str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "workflow").rglob("*.smk"))]
+    result = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", *files], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -54,7 +54,8 @@ def dataset_file(tmp_path_factory) -> Path:
 def train_command(dataset_file: Path, folder: Path, epochs: int = EPOCHS) -> list[str]:
     return [
         sys.executable, "-m", "latentspace", "train", "--data", str(dataset_file), "--latent-dim", "2",
-        "--hidden-dims", "64", "--epochs", str(epochs), "--batch-size", "128", "--seed", "11",
+        "--hidden-dims", "64", "--epochs", str(epochs), "--batch-size", "128", "--learning-rate", "0.001",
+        "--seed", "11",
         "--device", "cpu", "--threads", "1", "--checkpoint", str(folder / "checkpoint" / "state.pt"),
         "--model-out", str(folder / "model.pt"), "--history-out", str(folder / "history.csv"),
         "--metrics-out", str(folder / "metrics.json"),
@@ -109,6 +110,7 @@ def test_sigterm_then_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path,
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming from {checkpoint} after epoch {saved_epochs} of {EPOCHS}" in resumed.stderr
     assert f"epoch {saved_epochs}/{EPOCHS}" not in resumed.stderr  # finished epochs are not trained again
+    assert not checkpoint.exists()  # training finished: its checkpoint is gone
     _, reference_stderr = reference.communicate(timeout=WAIT_S)
     assert reference.returncode == 0, reference_stderr
 
@@ -237,10 +239,25 @@ def test_train_command_without_checkpoint_is_unchanged(tmp_path, dataset_file):
     with_checkpoint, without = tmp_path / "with", tmp_path / "without"
     for folder in (with_checkpoint, without):
         command = train_command(dataset_file, folder, epochs=1)[3:]
-        for option in ("--threads", "--checkpoint") if folder is without else ("--threads",):
+        for option in ("--checkpoint",) if folder is without else ():
             index = command.index(option)
             del command[index : index + 2]
         assert cli_main(command) == 0
-    assert (with_checkpoint / "checkpoint" / "state.pt").is_file()
+    assert not (with_checkpoint / "checkpoint" / "state.pt").exists()  # removed once training finished
     assert not (without / "checkpoint").exists()
     assert (with_checkpoint / "model.pt").read_bytes() == (without / "model.pt").read_bytes()
+
+
+def test_a_finished_training_runs_again_from_scratch(tmp_path, dataset_file, capsys):
+    """What ``snakemake --forcerun train`` does: the checkpoint of a finished run is gone, so the
+    step trains anew rather than reloading the last epoch."""
+    command = train_command(dataset_file, tmp_path, epochs=1)[3:]
+    checkpoint = tmp_path / "checkpoint" / "state.pt"
+    assert cli_main(command) == 0
+    first_model = (tmp_path / "model.pt").read_bytes()
+    assert not checkpoint.exists() and f"removed {checkpoint}" in capsys.readouterr().err
+    assert cli_main(command) == 0
+    second_run = capsys.readouterr().err
+    assert f"training from scratch, saving a checkpoint to {checkpoint}" in second_run
+    assert "z=2 epoch 1/1" in second_run and "resuming" not in second_run
+    assert (tmp_path / "model.pt").read_bytes() == first_model

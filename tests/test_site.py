@@ -389,7 +389,7 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = ()) -> list[str]:
     for name, path in assets.items():
         if name not in drop:
             arguments += ["--asset", f"{name}={path}"]
-    return ["site", "--templates", str(TEMPLATES), *arguments]
+    return ["site", "--templates", str(TEMPLATES), "--title", "Latent space interpolations", *arguments]
 
 
 def test_real_templates_render_with_stand_in_assets(tmp_path):

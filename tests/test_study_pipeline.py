@@ -10,13 +10,13 @@ import sys
 import pytest
 import yaml
 
-from conftest import REDUCED_CONFIG, snakemake_env
+from conftest import REDUCED_CONFIG, effective_config, snakemake_env
 from latentspace.study.labels import METHODS, METRICS, SOURCES
 from latentspace.study.report import MIDPOINT_COLUMNS, MODEL_COLUMNS, PATH_COLUMNS
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
 STUDY_DIMS = sorted(dim for dim in REDUCED["latent_dims"] if dim >= 2)
-STUDY = REDUCED["study"]
+STUDY = effective_config()["study"]
 
 
 def read_csv(path):
@@ -76,7 +76,7 @@ def test_study_steps_repeat_byte_for_byte(pipeline_run, tmp_path, step):
               "--seed", str(REDUCED["seed"]), "--device", "cpu", "--threads", "1"]
     if step == "study-classifier":
         classifier = STUDY["classifier"]
-        arguments = [*common[2:], "--epochs", str(classifier["epochs"]), "--batch-size", str(classifier["batch_size"]),
+        arguments = [*common[2:], *[f"--{key.replace('_', '-')}={value}" for key, value in sorted(classifier.items())],
                      "--model-out", str(tmp_path / "classifier.pt"), "--metrics-out", str(tmp_path / "metrics.json")]
         expected = {tmp_path / "classifier.pt": results / "study" / "classifier.pt",
                     tmp_path / "metrics.json": results / "study" / "classifier_metrics.json"}
@@ -86,6 +86,7 @@ def test_study_steps_repeat_byte_for_byte(pipeline_run, tmp_path, step):
     else:
         arguments = [*common, "--classifier", str(results / "study" / "classifier.pt"), "--pairs", str(STUDY["pairs"]),
                      "--path-steps", str(STUDY["path_steps"]), "--bootstrap-resamples", str(STUDY["bootstrap_resamples"]),
+                     "--confidence-level", str(STUDY["confidence_level"]),
                      "--paths-out", str(tmp_path / "paths.csv"), "--midpoints-out", str(tmp_path / "midpoints.csv")]
         expected = {tmp_path / "paths.csv": results / "study" / f"z{dim}" / "path_metrics.csv",
                     tmp_path / "midpoints.csv": results / "study" / f"z{dim}" / "midpoints.csv"}

@@ -118,7 +118,8 @@ def test_train_command_writes_model_history_metrics(tmp_path, capsys):
     outputs = {name: tmp_path / name for name in ("m.pt", "h.csv", "metrics.json")}
     code = cli_main(
         ["train", "--data", str(tmp_path / "d.npz"), "--latent-dim", "3", "--hidden-dims", "32",
-         "--epochs", "2", "--seed", "1", "--device", "cpu", "--model-out", str(outputs["m.pt"]),
+         "--epochs", "2", "--batch-size", "128", "--learning-rate", "0.001", "--seed", "1",
+         "--device", "cpu", "--threads", "1", "--model-out", str(outputs["m.pt"]),
          "--history-out", str(outputs["h.csv"]), "--metrics-out", str(outputs["metrics.json"])]
     )
     assert code == 0
@@ -132,8 +133,8 @@ def test_train_command_writes_model_history_metrics(tmp_path, capsys):
 
 def test_train_command_on_missing_data_is_one_line(tmp_path, capsys):
     code = cli_main(
-        ["train", "--data", str(tmp_path / "none.npz"), "--latent-dim", "2", "--epochs", "1", "--seed", "0",
-         "--model-out", "m", "--history-out", "h", "--metrics-out", "x"]
+        ["train", "--data", str(tmp_path / "none.npz"), "--latent-dim", "2", "--hidden-dims", "8", "--epochs", "1",
+         "--batch-size", "128", "--learning-rate", "0.001", "--seed", "0", "--device", "cpu", "--threads", "1", "--model-out", "m", "--history-out", "h", "--metrics-out", "x"]
     )
     assert code == 1
     assert capsys.readouterr().err == f"latentspace train: error: {tmp_path / 'none.npz'}: dataset file not found (run the data step first)\n"

@@ -2,9 +2,10 @@
 
 Snakemake re-runs a job when its shell command or params change, but it cannot see
 inside the package that the command imports. Each rule therefore passes, as a param,
-the hash of the modules its step uses (``package_code_hash`` in
-workflow/rules/common.smk): an edit to one of those modules changes the param, and
-Snakemake re-runs that rule and everything downstream of it, and nothing else.
+the hash of its step's module and everything that module imports (``step_code`` in
+workflow/rules/common.smk, from ``step_source_hash``): an edit to one of those modules
+changes the param, and Snakemake re-runs that rule and everything downstream of it, and
+nothing else. No list of modules is kept by hand: the import graph is read from the code.
 
 A module's hash covers the module, every ``latentspace`` module it imports (found by
 reading the source with ``ast``, followed transitively, imports inside functions
@@ -15,6 +16,7 @@ executed, so the Snakefile can call this cheaply while it builds the DAG.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -37,7 +39,8 @@ def module_file(name: str, package_dir: Path = PACKAGE_DIR) -> Path | None:
     return next((candidate for candidate in candidates if candidate.is_file()), None)
 
 
-def imported_modules(source: str, module_name: str, is_package: bool) -> set[str]:
+@functools.lru_cache(maxsize=1024)  # the DAG hashes one module for many rules: parse it once
+def imported_modules(source: str, module_name: str, is_package: bool) -> frozenset[str]:
     """Names, relative to the package, that ``source`` imports from it.
 
     ``from latentspace.x import f`` gives both ``x`` and ``x.f``: f may be a submodule.
@@ -49,7 +52,7 @@ def imported_modules(source: str, module_name: str, is_package: bool) -> set[str
     try:
         tree = ast.parse(source)
     except SyntaxError:  # still hashed; Python reports the error when the step imports it
-        return found
+        return frozenset()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -67,7 +70,7 @@ def imported_modules(source: str, module_name: str, is_package: bool) -> set[str
             found.add(".".join(base))
             # `from latentspace.figures import latent_grid` imports a module, not a name.
             found.update(".".join([*base, alias.name]) for alias in node.names)
-    return found
+    return frozenset(found)
 
 
 def module_closure(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> list[Path]:
@@ -99,3 +102,17 @@ def package_source_hash(modules: Iterable[str], package_dir: Path = PACKAGE_DIR)
         digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:HASH_HEX_DIGITS]
+
+
+def step_source_hash(step: str, package_dir: Path = PACKAGE_DIR) -> str:
+    """The re-run trigger of the rules that run ``step``: the hash of its step module's imports.
+
+    ``latent-grid`` hashes latentspace/steps/latent_grid.py, every package module it
+    imports (its glue included) and their packages, so an edit re-runs exactly the rules
+    whose step uses the edited code.
+    """
+    from latentspace.steps import STEPS, step_module_name
+
+    if step not in STEPS:
+        raise LatentspaceError(f"package code hash: no step {step!r}, expected one of {', '.join(STEPS)}")
+    return package_source_hash([step_module_name(step)], package_dir)

@@ -41,7 +41,6 @@ import os
 import re
 from dataclasses import dataclass
 
-import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -377,66 +376,3 @@ def read_bundle(path: str | os.PathLike) -> ExplorerBundle:
     except UnicodeDecodeError:
         raise BundleError(f"{path}: not an explorer bundle (not UTF-8 text)") from None
     return parse_bundle(text, str(path))
-
-
-# --------------------------------------------------------------------------
-# Command line: python -m latentspace explorer-export ...
-# --------------------------------------------------------------------------
-
-
-def add_explorer_export_command(commands) -> None:
-    parser = commands.add_parser(
-        "explorer-export", help="write a model's decoder, and what its page explorer needs, as one script"
-    )
-    parser.add_argument("--kind", required=True, help="plane (beside F2), spiral (F7) or interpolation (F11/F12)")
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--weight-dtype", default="float16", help="float16 or float32")
-    parser.add_argument("--data", default=None, help="plane: the dataset .npz whose test digits are encoded")
-    parser.add_argument("--encoded-digits", type=int, default=None, help="plane: how many test digits to encode")
-    parser.add_argument("--extent", type=float, default=None, help="plane: half-width of the plane shown")
-    parser.add_argument("--turns", type=float, default=None, help="spiral: turns of the last angle (as F7)")
-    parser.add_argument("--path", default=None, help="interpolation: F11's decoded lerp path .npz (its endpoints)")
-    parser.add_argument("--seed", type=int, default=None, help="interpolation: the seed F11's endpoints came from")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--output", required=True, help="the bundle, a .js file")
-    parser.set_defaults(run=run_explorer_export)
-
-
-def run_explorer_export(args) -> None:
-    from latentspace.checkpoints import load_model
-    from latentspace.devices import resolve_device
-    from latentspace.figures import style
-
-    needed = {"plane": ("data", "encoded_digits", "extent"), "spiral": ("turns",), "interpolation": ("path", "seed")}
-    if args.kind not in needed:
-        raise LatentspaceError(f"--kind: expected one of {', '.join(needed)}, got {args.kind!r}")
-    missing = [f"--{name.replace('_', '-')}" for name in needed[args.kind] if getattr(args, name) is None]
-    if missing:
-        raise LatentspaceError(f"explorer {args.kind}: {', '.join(missing)} required")
-    model = load_model(args.model, resolve_device(args.device))
-    if args.kind == "plane":
-        from latentspace.datasets import load_dataset
-
-        if args.encoded_digits < 1:
-            raise LatentspaceError(f"--encoded-digits: expected a positive integer, got {args.encoded_digits}")
-        dataset = load_dataset(args.data)
-        images, labels = dataset.test_images[: args.encoded_digits], dataset.test_labels[: args.encoded_digits]
-        bundle = plane_bundle(
-            model, args.weight_dtype, args.extent, posterior_means(model, images), labels,
-            list(style.COMPONENT_COLORS), style.CURRENT_COLOR,
-        )
-    elif args.kind == "spiral":
-        bundle = spiral_bundle(model, args.weight_dtype, args.turns, style.PATH_COLOR)
-    else:
-        from latentspace.paths import load_decoded_path
-
-        latents = load_decoded_path(args.path).latents                        # (N, D)
-        bundle = interpolation_bundle(
-            model, args.weight_dtype, latents[[0, -1]], args.seed, style.LERP_COLOR, style.SLERP_COLOR
-        )
-    write_bundle(bundle, args.output)
-    print(
-        f"explorer {args.kind}: decoder of the z = {bundle.latent_dim} model, {len(bundle.data):,} bytes of "
-        f"{args.weight_dtype} data, {os.path.getsize(args.output):,} bytes written to {args.output}",
-        file=sys.stderr,
-    )

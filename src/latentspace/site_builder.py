@@ -91,17 +91,6 @@ def template_environment(templates_dir: str | os.PathLike) -> jinja2.Environment
     return environment
 
 
-def parse_named_paths(pairs: list[str], option: str) -> dict[str, Path]:
-    """``["name=path", ...]`` -> ``{name: Path(path)}``, with a clear error for a malformed pair."""
-    named = {}
-    for pair in pairs:
-        name, sep, path = pair.partition("=")
-        if not sep or not name or not path:
-            raise LatentspaceError(f"{option}: expected NAME=PATH, got {pair!r}")
-        named[name] = Path(path)
-    return named
-
-
 def load_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))

@@ -7,7 +7,9 @@
 
 # Each figure's config section with its keys sorted, so that reordering config.yaml changes
 # no params and re-runs nothing.
-FIGURES = {name: dict(sorted(section.items())) for name, section in config["figures"].items()}
+FIGURES = {
+    name: dict(sorted(section.items())) for name, section in config["figures"].items()
+}
 ANIMATION = config["animation"]
 
 # Encoding of every animation; the WebM (VP9) copy is optional (animation.webm).
@@ -22,7 +24,9 @@ ANIMATIONS = ("f03_spiral_2d", "f07_sphere_spiral_10d")
 SITE_ASSETS["f01_autoencoder"] = "results/figures/f01_autoencoder.svg"
 for animation_name in ANIMATIONS:
     SITE_ASSETS[animation_name] = f"results/figures/{animation_name}.mp4"
-    SITE_ASSETS[f"{animation_name}_poster"] = f"results/figures/{animation_name}_poster.png"
+    SITE_ASSETS[f"{animation_name}_poster"] = (
+        f"results/figures/{animation_name}_poster.png"
+    )
     if ANIMATION["webm"]:
         SITE_ASSETS[f"{animation_name}_webm"] = f"results/figures/{animation_name}.webm"
 SITE_ASSETS["f04_ball_volume"] = "results/figures/f04_ball_volume.svg"
@@ -32,7 +36,9 @@ SITE_ASSETS["f08_projections_3d"] = "results/figures/f08_projections_3d.svg"
 SITE_ASSETS["f09_projections_4d"] = "results/figures/f09_projections_4d.svg"
 SITE_ASSETS["f10_lerp_vs_slerp"] = "results/figures/f10_lerp_vs_slerp.svg"
 SITE_ASSETS["f11_interpolation_500d"] = "results/figures/f11_interpolation_500d.png"
-SITE_ASSETS["f11_interpolation_500d_json"] = "results/figures/f11_interpolation_500d.json"
+SITE_ASSETS["f11_interpolation_500d_json"] = (
+    "results/figures/f11_interpolation_500d.json"
+)
 SITE_ASSETS["f12_interpolation_norms"] = "results/figures/f12_interpolation_norms.svg"
 
 # The optional WebM output of an animation rule, and its command-line option.
@@ -44,36 +50,40 @@ WEBM_OPTION = lambda wildcards, output: cli_options(webm=output.get("webm"))
 
 
 rule autoencoder_diagram:
-    localrule: True
     output:
         report(
             SITE_ASSETS["f01_autoencoder"],
             caption="../report/f01_autoencoder.rst",
             category="Figures",
         ),
-    params:
-        options=cli_options(hidden_dims=config["model"]["hidden_dims"]),
-        code=package_code_hash("figures.autoencoder"),
     log:
         "results/logs/figures/autoencoder_diagram.log",
     benchmark:
         "results/benchmarks/autoencoder_diagram.tsv"
+    localrule: True
+    params:
+        options=cli_options(hidden_dims=config["model"]["hidden_dims"]),
+        code=step_code("autoencoder-diagram"),
     shell:
-        "python -m latentspace figure autoencoder {params.options} --output {output} > {log} 2>&1"
+        "python -m latentspace autoencoder-diagram {params.options} --output {output} > {log} 2>&1"
 
 
 rule spiral_2d_animation:
-    localrule: True
     input:
         "results/paths/spiral_2d.npz",
     output:
+        **WEBM_OUTPUT["f03_spiral_2d"],
         mp4=report(
             SITE_ASSETS["f03_spiral_2d"],
             caption="../report/f03_spiral_2d.rst",
             category="Animations",
         ),
         poster=SITE_ASSETS["f03_spiral_2d_poster"],
-        **WEBM_OUTPUT["f03_spiral_2d"],
+    log:
+        "results/logs/figures/spiral_2d_animation.log",
+    benchmark:
+        "results/benchmarks/spiral_2d_animation.tsv"
+    localrule: True
     params:
         options=cli_options(
             width_px=FIGURES["spiral_2d"]["width_px"],
@@ -82,85 +92,85 @@ rule spiral_2d_animation:
         ),
         video=VIDEO_OPTIONS,
         webm=WEBM_OPTION,
-        code=package_code_hash("figures.path_animations"),
-    log:
-        "results/logs/figures/spiral_2d_animation.log",
-    benchmark:
-        "results/benchmarks/spiral_2d_animation.tsv"
+        code=step_code("spiral-2d-animation"),
     shell:
-        "python -m latentspace figure spiral-2d --path {input} {params.options} {params.video}"
+        "python -m latentspace spiral-2d-animation --path {input} {params.options} {params.video}"
         " --output {output.mp4} --poster {output.poster} {params.webm} > {log} 2>&1"
 
 
 rule ball_volume:
-    localrule: True
     output:
         report(
             SITE_ASSETS["f04_ball_volume"],
             caption="../report/f04_ball_volume.rst",
             category="Figures",
         ),
-    params:
-        options=cli_options(**FIGURES["ball_volume"]),
-        code=package_code_hash("figures.high_dimensions"),
     log:
         "results/logs/figures/ball_volume.log",
     benchmark:
         "results/benchmarks/ball_volume.tsv"
+    localrule: True
+    params:
+        options=cli_options(**FIGURES["ball_volume"]),
+        code=step_code("ball-volume"),
     shell:
-        "python -m latentspace figure ball-volume {params.options} --output {output} > {log} 2>&1"
+        "python -m latentspace ball-volume {params.options} --output {output} > {log} 2>&1"
 
 
 rule norm_concentration:
-    localrule: True
     output:
         report(
             SITE_ASSETS["f05_norm_concentration"],
             caption="../report/f05_norm_concentration.rst",
             category="Figures",
         ),
-    params:
-        options=cli_options(**FIGURES["norm_concentration"], seed=config["seed"]),
-        code=package_code_hash("figures.high_dimensions"),
     log:
         "results/logs/figures/norm_concentration.log",
     benchmark:
         "results/benchmarks/norm_concentration.tsv"
+    localrule: True
+    params:
+        options=cli_options(**FIGURES["norm_concentration"], seed=config["seed"]),
+        code=step_code("norm-concentration"),
     shell:
-        "python -m latentspace figure norm-concentration {params.options} --output {output} > {log} 2>&1"
+        "python -m latentspace norm-concentration {params.options} --output {output} > {log} 2>&1"
 
 
 rule sphere_spiral_3d:
-    localrule: True
     output:
         report(
             SITE_ASSETS["f06_sphere_spiral_3d"],
             caption="../report/f06_sphere_spiral_3d.rst",
             category="Figures",
         ),
-    params:
-        options=cli_options(**FIGURES["sphere_spiral_3d"], seed=config["seed"]),
-        code=package_code_hash("figures.sphere_spirals"),
     log:
         "results/logs/figures/sphere_spiral_3d.log",
     benchmark:
         "results/benchmarks/sphere_spiral_3d.tsv"
-    shell:
-        "python -m latentspace figure sphere-spiral-3d {params.options} --output {output} > {log} 2>&1"
-
-
-rule sphere_spiral_10d_animation:
     localrule: True
+    params:
+        options=cli_options(**FIGURES["sphere_spiral_3d"], seed=config["seed"]),
+        code=step_code("sphere-spiral-3d"),
+    shell:
+        "python -m latentspace sphere-spiral-3d {params.options} --output {output} > {log} 2>&1"
+
+
+rule sphere_spiral_animation:
     input:
         "results/paths/sphere_spiral_10d.npz",
     output:
+        **WEBM_OUTPUT["f07_sphere_spiral_10d"],
         mp4=report(
             SITE_ASSETS["f07_sphere_spiral_10d"],
             caption="../report/f07_sphere_spiral_10d.rst",
             category="Animations",
         ),
         poster=SITE_ASSETS["f07_sphere_spiral_10d_poster"],
-        **WEBM_OUTPUT["f07_sphere_spiral_10d"],
+    log:
+        "results/logs/figures/sphere_spiral_animation.log",
+    benchmark:
+        "results/benchmarks/sphere_spiral_animation.tsv"
+    localrule: True
     params:
         options=cli_options(
             width_px=FIGURES["sphere_spiral_10d"]["width_px"],
@@ -168,80 +178,75 @@ rule sphere_spiral_10d_animation:
         ),
         video=VIDEO_OPTIONS,
         webm=WEBM_OPTION,
-        code=package_code_hash("figures.path_animations"),
-    log:
-        "results/logs/figures/sphere_spiral_10d_animation.log",
-    benchmark:
-        "results/benchmarks/sphere_spiral_10d_animation.tsv"
+        code=step_code("sphere-spiral-animation"),
     shell:
-        "python -m latentspace figure sphere-spiral-animation --path {input} {params.options} {params.video}"
+        "python -m latentspace sphere-spiral-animation --path {input} {params.options} {params.video}"
         " --output {output.mp4} --poster {output.poster} {params.webm} > {log} 2>&1"
 
 
 rule projections_3d:
-    # The same path as F6: only its shape (turns, steps) is a param, not F6's point cloud.
-    localrule: True
     output:
         report(
             SITE_ASSETS["f08_projections_3d"],
             caption="../report/f08_projections_3d.rst",
             category="Figures",
         ),
+    log:
+        "results/logs/figures/projections_3d.log",
+    benchmark:
+        "results/benchmarks/projections_3d.tsv"
+    # The same path as F6: only its shape (turns, steps) is a param, not F6's point cloud.
+    localrule: True
     params:
         options=cli_options(
             n=3,
             turns=FIGURES["sphere_spiral_3d"]["turns"],
             steps=FIGURES["sphere_spiral_3d"]["steps"],
         ),
-        code=package_code_hash("figures.sphere_spirals"),
-    log:
-        "results/logs/figures/projections_3d.log",
-    benchmark:
-        "results/benchmarks/projections_3d.tsv"
+        code=step_code("projections"),
     shell:
-        "python -m latentspace figure projections {params.options} --output {output} > {log} 2>&1"
+        "python -m latentspace projections {params.options} --output {output} > {log} 2>&1"
 
 
 rule projections_4d:
-    localrule: True
     output:
         report(
             SITE_ASSETS["f09_projections_4d"],
             caption="../report/f09_projections_4d.rst",
             category="Figures",
         ),
-    params:
-        options=cli_options(**FIGURES["projections_4d"], n=4),
-        code=package_code_hash("figures.sphere_spirals"),
     log:
         "results/logs/figures/projections_4d.log",
     benchmark:
         "results/benchmarks/projections_4d.tsv"
+    localrule: True
+    params:
+        options=cli_options(**FIGURES["projections_4d"], n=4),
+        code=step_code("projections"),
     shell:
-        "python -m latentspace figure projections {params.options} --output {output} > {log} 2>&1"
+        "python -m latentspace projections {params.options} --output {output} > {log} 2>&1"
 
 
 rule lerp_vs_slerp:
-    localrule: True
     output:
         report(
             SITE_ASSETS["f10_lerp_vs_slerp"],
             caption="../report/f10_lerp_vs_slerp.rst",
             category="Figures",
         ),
-    params:
-        options=cli_options(**FIGURES["lerp_vs_slerp"]),
-        code=package_code_hash("figures.interpolation"),
     log:
         "results/logs/figures/lerp_vs_slerp.log",
     benchmark:
         "results/benchmarks/lerp_vs_slerp.tsv"
-    shell:
-        "python -m latentspace figure lerp-vs-slerp {params.options} --output {output} > {log} 2>&1"
-
-
-rule interpolation_500d:
     localrule: True
+    params:
+        options=cli_options(**FIGURES["lerp_vs_slerp"]),
+        code=step_code("lerp-vs-slerp"),
+    shell:
+        "python -m latentspace lerp-vs-slerp {params.options} --output {output} > {log} 2>&1"
+
+
+rule interpolation_mosaic:
     input:
         lerp=f"results/paths/lerp_{INTERPOLATION_LATENT_DIM}d.npz",
         slerp=f"results/paths/slerp_{INTERPOLATION_LATENT_DIM}d.npz",
@@ -252,20 +257,20 @@ rule interpolation_500d:
             category="Figures",
         ),
         summary=SITE_ASSETS["f11_interpolation_500d_json"],
+    log:
+        "results/logs/figures/interpolation_mosaic.log",
+    benchmark:
+        "results/benchmarks/interpolation_mosaic.tsv"
+    localrule: True
     params:
         options=cli_options(padding_px=FIGURES["interpolation_500d"]["padding_px"]),
-        code=package_code_hash("figures.interpolation"),
-    log:
-        "results/logs/figures/interpolation_500d.log",
-    benchmark:
-        "results/benchmarks/interpolation_500d.tsv"
+        code=step_code("interpolation-mosaic"),
     shell:
-        "python -m latentspace figure interpolation-mosaic --lerp {input.lerp} --slerp {input.slerp}"
+        "python -m latentspace interpolation-mosaic --lerp {input.lerp} --slerp {input.slerp}"
         " {params.options} --output {output.mosaic} --summary {output.summary} > {log} 2>&1"
 
 
 rule interpolation_norms:
-    localrule: True
     input:
         lerp=f"results/paths/lerp_{INTERPOLATION_LATENT_DIM}d.npz",
         slerp=f"results/paths/slerp_{INTERPOLATION_LATENT_DIM}d.npz",
@@ -275,13 +280,14 @@ rule interpolation_norms:
             caption="../report/f12_interpolation_norms.rst",
             category="Figures",
         ),
-    params:
-        options=cli_options(**FIGURES["interpolation_norms"]),
-        code=package_code_hash("figures.interpolation"),
     log:
         "results/logs/figures/interpolation_norms.log",
     benchmark:
         "results/benchmarks/interpolation_norms.tsv"
+    localrule: True
+    params:
+        options=cli_options(**FIGURES["interpolation_norms"]),
+        code=step_code("interpolation-norms"),
     shell:
-        "python -m latentspace figure interpolation-norms --lerp {input.lerp} --slerp {input.slerp}"
+        "python -m latentspace interpolation-norms --lerp {input.lerp} --slerp {input.slerp}"
         " {params.options} --output {output} > {log} 2>&1"

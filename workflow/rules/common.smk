@@ -5,7 +5,7 @@ import re
 import shlex
 from pathlib import Path
 
-from latentspace.code_version import package_source_hash
+from latentspace.code_version import step_source_hash
 
 LATENT_DIMS = sorted(config["latent_dims"])
 TEMPLATES_DIR = Path(workflow.basedir) / "site_templates"
@@ -22,18 +22,19 @@ def model_file(latent_dim, name):
 
 def training_checkpoint(latent_dim):
     """Where training saves its state every epoch and resumes from. Not a rule output, on
-    purpose: Snakemake deletes the outputs of a failed job, and a preempted job must keep it."""
+    purpose: Snakemake deletes the outputs of a failed job, and a preempted job must keep it.
+    """
     return f"results/checkpoints/z{latent_dim}/state.pt"
 
 
-def package_code_hash(*modules):
-    """Hash of the source of these latentspace modules and of every package module they import.
+def step_code(step):
+    """The re-run trigger of the rules that run ``python -m latentspace STEP``.
 
-    Given to a rule as a param (``code=package_code_hash("figures.latent_grid", ...)``, the
-    modules its CLI step imports that decide its outputs): editing one of them changes the
-    param, so Snakemake re-runs that rule and what depends on it, and nothing else.
+    It is a hash of the step's module (src/latentspace/steps/) and of every package module
+    it imports, read from the code. Editing one of them re-runs the rules of the steps that
+    import it, and what depends on their outputs; nothing else.
     """
-    return package_source_hash(modules)
+    return step_source_hash(step)
 
 
 def template_files():
@@ -79,10 +80,16 @@ def job_benchmarks(exclude=()):
                 f"{step.name}: benchmark {pattern} has wildcard(s) {', '.join(unknown)} "
                 "with no values in BENCHMARK_WILDCARD_VALUES (workflow/rules/common.smk)"
             )
-        for values in itertools.product(*(BENCHMARK_WILDCARD_VALUES[name] for name in names)):
+        for values in itertools.product(
+            *(BENCHMARK_WILDCARD_VALUES[name] for name in names)
+        ):
             assignment = dict(zip(names, values))
             label = ", ".join(f"{name} {value}" for name, value in assignment.items())
             job = f"{step.name} ({label})" if label else step.name
             # The pattern may carry the wildcard constraints, as in {latent_dim,\d+}.
-            benchmarks[job] = re.sub(r"{(\w+)(?:,[^}]*)?}", lambda match: str(assignment[match.group(1)]), pattern)
+            benchmarks[job] = re.sub(
+                r"{(\w+)(?:,[^}]*)?}",
+                lambda match: str(assignment[match.group(1)]),
+                pattern,
+            )
     return benchmarks

@@ -1,8 +1,12 @@
 rule data:
-    # Light, and the submit host is more likely than a compute node to reach the internet.
-    localrule: True
     output:
         "results/data/dataset.npz",
+    log:
+        "results/logs/data.log",
+    benchmark:
+        "results/benchmarks/data.tsv"
+    # Light, and the submit host is more likely than a compute node to reach the internet.
+    localrule: True
     params:
         options=cli_options(
             source=config["data"]["source"],
@@ -12,10 +16,6 @@ rule data:
             idx_dir=config["data"]["idx_dir"],
             mirror=config["data"]["mirrors"],
         ),
-        code=package_code_hash("datasets"),
-    log:
-        "results/logs/data.log",
-    benchmark:
-        "results/benchmarks/data.tsv"
+        code=step_code("data"),
     shell:
         "python -m latentspace data {params.options} --output {output} > {log} 2>&1"

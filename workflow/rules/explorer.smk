@@ -7,21 +7,27 @@
 
 EXPLORER = config["explorer"]
 EXPLORER_DIR = "results/explorer"
-# The step's module and all it imports (checkpoints, datasets, paths, the figures' palette).
-EXPLORER_CODE = package_code_hash("decoder_export")
 
 SITE_ASSETS["explorer_plane"] = f"{EXPLORER_DIR}/explorer_plane_z2.js"
-SITE_ASSETS["explorer_spiral"] = f"{EXPLORER_DIR}/explorer_spiral_z{SPHERE_SPIRAL_LATENT_DIM}.js"
-SITE_ASSETS["explorer_interpolation"] = f"{EXPLORER_DIR}/explorer_interpolation_z{INTERPOLATION_LATENT_DIM}.js"
+SITE_ASSETS["explorer_spiral"] = (
+    f"{EXPLORER_DIR}/explorer_spiral_z{SPHERE_SPIRAL_LATENT_DIM}.js"
+)
+SITE_ASSETS["explorer_interpolation"] = (
+    f"{EXPLORER_DIR}/explorer_interpolation_z{INTERPOLATION_LATENT_DIM}.js"
+)
 
 
 rule explorer_plane:
-    localrule: True
     input:
         model=model_file(2, "model.pt"),
         data="results/data/dataset.npz",
     output:
         SITE_ASSETS["explorer_plane"],
+    log:
+        "results/logs/explorer/plane.log",
+    benchmark:
+        "results/benchmarks/explorer_plane.tsv"
+    localrule: True
     params:
         options=cli_options(
             weight_dtype=EXPLORER["weight_dtype"],
@@ -29,53 +35,53 @@ rule explorer_plane:
             extent=EXPLORER["plane_extent"],
             device=config["device"],
         ),
-        code=EXPLORER_CODE,
-    log:
-        "results/logs/explorer/plane.log",
-    benchmark:
-        "results/benchmarks/explorer_plane.tsv"
+        code=step_code("explorer"),
     shell:
-        "python -m latentspace explorer-export --kind plane --model {input.model} --data {input.data}"
+        "python -m latentspace explorer plane --model {input.model} --data {input.data}"
         " {params.options} --output {output} > {log} 2>&1"
 
 
 rule explorer_spiral:
-    localrule: True
     input:
         model_file(SPHERE_SPIRAL_LATENT_DIM, "model.pt"),
     output:
         SITE_ASSETS["explorer_spiral"],
+    log:
+        "results/logs/explorer/spiral.log",
+    benchmark:
+        "results/benchmarks/explorer_spiral.tsv"
+    localrule: True
     params:
         options=cli_options(
             weight_dtype=EXPLORER["weight_dtype"],
             turns=config["figures"]["sphere_spiral_10d"]["turns"],  # F7's path
             device=config["device"],
         ),
-        code=EXPLORER_CODE,
-    log:
-        "results/logs/explorer/spiral.log",
-    benchmark:
-        "results/benchmarks/explorer_spiral.tsv"
+        code=step_code("explorer"),
     shell:
-        "python -m latentspace explorer-export --kind spiral --model {input} {params.options}"
+        "python -m latentspace explorer spiral --model {input} {params.options}"
         " --output {output} > {log} 2>&1"
 
 
 rule explorer_interpolation:
-    localrule: True
     input:
         model=model_file(INTERPOLATION_LATENT_DIM, "model.pt"),
         # F11's lerp path: its first and last points are the widget's first endpoints.
         path=f"results/paths/lerp_{INTERPOLATION_LATENT_DIM}d.npz",
     output:
         SITE_ASSETS["explorer_interpolation"],
-    params:
-        options=cli_options(weight_dtype=EXPLORER["weight_dtype"], seed=config["seed"], device=config["device"]),
-        code=EXPLORER_CODE,
     log:
         "results/logs/explorer/interpolation.log",
     benchmark:
         "results/benchmarks/explorer_interpolation.tsv"
+    localrule: True
+    params:
+        options=cli_options(
+            weight_dtype=EXPLORER["weight_dtype"],
+            seed=config["seed"],
+            device=config["device"],
+        ),
+        code=step_code("explorer"),
     shell:
-        "python -m latentspace explorer-export --kind interpolation --model {input.model} --path {input.path}"
+        "python -m latentspace explorer interpolation --model {input.model} --path {input.path}"
         " {params.options} --output {output} > {log} 2>&1"

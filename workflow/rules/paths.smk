@@ -9,73 +9,71 @@ SPHERE_SPIRAL_LATENT_DIM = 10  # F7: the article's z = 10 model
 INTERPOLATION_METHODS = ("lerp", "slerp")
 BENCHMARK_WILDCARD_VALUES["method"] = list(INTERPOLATION_METHODS)
 
-DECODE_CODE = package_code_hash("paths", "checkpoints", "devices")
-
 
 rule decode_spiral_2d:
-    localrule: True
     input:
         model_file(2, "model.pt"),
     output:
         "results/paths/spiral_2d.npz",
+    log:
+        "results/logs/paths/decode_spiral_2d.log",
+    benchmark:
+        "results/benchmarks/decode_spiral_2d.tsv"
+    localrule: True
     params:
         options=cli_options(
             steps=config["figures"]["spiral_2d"]["frames"],
             t_max_over_pi=config["figures"]["spiral_2d"]["t_max_over_pi"],
             device=config["device"],
         ),
-        code=DECODE_CODE,
-    log:
-        "results/logs/paths/decode_spiral_2d.log",
-    benchmark:
-        "results/benchmarks/decode_spiral_2d.tsv"
+        code=step_code("decode"),
     shell:
-        "python -m latentspace decode --kind spiral_2d --model {input} {params.options}"
+        "python -m latentspace decode spiral_2d --model {input} {params.options}"
         " --output {output} > {log} 2>&1"
 
 
 rule decode_sphere_spiral_10d:
-    localrule: True
     input:
         model_file(SPHERE_SPIRAL_LATENT_DIM, "model.pt"),
     output:
         "results/paths/sphere_spiral_10d.npz",
+    log:
+        "results/logs/paths/decode_sphere_spiral_10d.log",
+    benchmark:
+        "results/benchmarks/decode_sphere_spiral_10d.tsv"
+    localrule: True
     params:
         options=cli_options(
             steps=config["figures"]["sphere_spiral_10d"]["frames"],
             turns=config["figures"]["sphere_spiral_10d"]["turns"],
             device=config["device"],
         ),
-        code=DECODE_CODE,
-    log:
-        "results/logs/paths/decode_sphere_spiral_10d.log",
-    benchmark:
-        "results/benchmarks/decode_sphere_spiral_10d.tsv"
+        code=step_code("decode"),
     shell:
-        "python -m latentspace decode --kind sphere_spiral --model {input} {params.options}"
+        "python -m latentspace decode sphere_spiral --model {input} {params.options}"
         " --output {output} > {log} 2>&1"
 
 
 rule decode_interpolation:
-    # lerp and slerp between the same two endpoints, drawn from the global seed.
-    localrule: True
     input:
         model_file(INTERPOLATION_LATENT_DIM, "model.pt"),
     output:
         f"results/paths/{{method}}_{INTERPOLATION_LATENT_DIM}d.npz",
+    log:
+        "results/logs/paths/decode_{method}.log",
+    benchmark:
+        "results/benchmarks/decode_{method}.tsv"
     wildcard_constraints:
         method="|".join(INTERPOLATION_METHODS),
+    # lerp and slerp between the same two endpoints, drawn from the global seed.
+    localrule: True
     params:
         options=cli_options(
             steps=config["figures"]["interpolation_500d"]["steps"],
             seed=config["seed"],
             device=config["device"],
         ),
-        code=DECODE_CODE,
-    log:
-        "results/logs/paths/decode_{method}.log",
-    benchmark:
-        "results/benchmarks/decode_{method}.tsv"
+        code=step_code("decode"),
     shell:
-        "python -m latentspace decode --kind {wildcards.method} --model {input} {params.options}"
+        "python -m latentspace decode {wildcards.method} --model {input} {params.options}"
         " --output {output} > {log} 2>&1"

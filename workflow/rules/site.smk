@@ -17,31 +17,38 @@ BENCHMARK_WILDCARD_VALUES["latent_dim"] = TRAINED_LATENT_DIMS
 
 
 rule site:
-    localrule: True
     input:
-        metrics=expand(model_file("{latent_dim}", "metrics.json"), latent_dim=TRAINED_LATENT_DIMS),
+        metrics=expand(
+            model_file("{latent_dim}", "metrics.json"), latent_dim=TRAINED_LATENT_DIMS
+        ),
         assets=lambda wildcards: list(SITE_ASSETS.values()),
         # The site's own benchmark is written after it runs: it cannot be an input.
         benchmarks=lambda wildcards: list(job_benchmarks(exclude=("site",)).values()),
         templates=template_files(),
     output:
         directory("site"),
+    log:
+        "results/logs/site.log",
+    benchmark:
+        "results/benchmarks/site.tsv"
+    localrule: True
     params:
         options=lambda wildcards, input: cli_options(
             templates=TEMPLATES_DIR,
             title=config["site"]["title"],
             metrics=input.metrics,
             asset=[f"{name}={path}" for name, path in SITE_ASSETS.items()],
-            benchmark=[f"{job}={path}" for job, path in job_benchmarks(exclude=("site",)).items()],
-            figure_latent_dim=[f"{name}={dim}" for name, dim in FIGURE_LATENT_DIMS.items()],
+            benchmark=[
+                f"{job}={path}"
+                for job, path in job_benchmarks(exclude=("site",)).items()
+            ],
+            figure_latent_dim=[
+                f"{name}={dim}" for name, dim in FIGURE_LATENT_DIMS.items()
+            ],
         ),
         # The page shows the configuration: a changed setting re-renders it.
         run_config_json=json.dumps(config),
-        code=package_code_hash("site_builder", "math_render", "run_report"),
-    log:
-        "results/logs/site.log",
-    benchmark:
-        "results/benchmarks/site.tsv"
+        code=step_code("site"),
     shell:
         "python -m latentspace site {params.options} --run-config-json {params.run_config_json:q}"
         " --output-dir {output} > {log} 2>&1"

@@ -33,15 +33,19 @@ rule study_classifier:
     output:
         model=CLASSIFIER_MODEL,
         metrics=CLASSIFIER_METRICS,
-    params:
-        # Sorted: reordering the keys of config.yaml changes no params, so it re-runs nothing.
-        options=cli_options(**dict(sorted(STUDY["classifier"].items())), seed=config["seed"], device=config["device"]),
-        code=package_code_hash("study.classifier", "datasets", "devices"),
-    threads: STUDY["threads"]
     log:
         "results/logs/study/classifier.log",
     benchmark:
         "results/benchmarks/study_classifier.tsv"
+    threads: STUDY["threads"]
+    params:
+        # Sorted: reordering the keys of config.yaml changes no params, so it re-runs nothing.
+        options=cli_options(
+            **dict(sorted(STUDY["classifier"].items())),
+            seed=config["seed"],
+            device=config["device"],
+        ),
+        code=step_code("study-classifier"),
     shell:
         "python -m latentspace study-classifier --data {input} {params.options} --threads {threads}"
         " --model-out {output.model} --metrics-out {output.metrics} > {log} 2>&1"
@@ -53,16 +57,20 @@ rule study_model:
         data=DATASET,
     output:
         "results/study/z{study_dim}/model_statistics.json",
-    wildcard_constraints:
-        study_dim=r"\d+",
-    params:
-        options=cli_options(iwae_samples=STUDY["iwae_samples"], seed=config["seed"], device=config["device"]),
-        code=package_code_hash("study.latent_norms", "checkpoints", "datasets", "devices"),
-    threads: STUDY["threads"]
     log:
         "results/logs/study/model_z{study_dim}.log",
     benchmark:
         "results/benchmarks/study_model_z{study_dim}.tsv"
+    wildcard_constraints:
+        study_dim=r"\d+",
+    threads: STUDY["threads"]
+    params:
+        options=cli_options(
+            iwae_samples=STUDY["iwae_samples"],
+            seed=config["seed"],
+            device=config["device"],
+        ),
+        code=step_code("study-model"),
     shell:
         "python -m latentspace study-model --model {input.model} --data {input.data} {params.options}"
         " --threads {threads} --output {output} > {log} 2>&1"
@@ -76,8 +84,13 @@ rule study_interpolation:
     output:
         paths="results/study/z{study_dim}/path_metrics.csv",
         midpoints="results/study/z{study_dim}/midpoints.csv",
+    log:
+        "results/logs/study/interpolation_z{study_dim}.log",
+    benchmark:
+        "results/benchmarks/study_interpolation_z{study_dim}.tsv"
     wildcard_constraints:
         study_dim=r"\d+",
+    threads: STUDY["threads"]
     params:
         options=cli_options(
             pairs=STUDY["pairs"],
@@ -87,12 +100,7 @@ rule study_interpolation:
             seed=config["seed"],
             device=config["device"],
         ),
-        code=package_code_hash("study.interpolation_quality", "study.report", "checkpoints", "datasets", "devices"),
-    threads: STUDY["threads"]
-    log:
-        "results/logs/study/interpolation_z{study_dim}.log",
-    benchmark:
-        "results/benchmarks/study_interpolation_z{study_dim}.tsv"
+        code=step_code("study-interpolation"),
     shell:
         "python -m latentspace study-interpolation --model {input.model} --data {input.data}"
         " --classifier {input.classifier} {params.options} --threads {threads}"
@@ -100,17 +108,36 @@ rule study_interpolation:
 
 
 rule study_summary:
-    localrule: True
     input:
-        statistics=expand("results/study/z{study_dim}/model_statistics.json", study_dim=STUDY_LATENT_DIMS),
-        paths=expand("results/study/z{study_dim}/path_metrics.csv", study_dim=STUDY_LATENT_DIMS),
-        midpoints=expand("results/study/z{study_dim}/midpoints.csv", study_dim=STUDY_LATENT_DIMS),
+        statistics=expand(
+            "results/study/z{study_dim}/model_statistics.json",
+            study_dim=STUDY_LATENT_DIMS,
+        ),
+        paths=expand(
+            "results/study/z{study_dim}/path_metrics.csv", study_dim=STUDY_LATENT_DIMS
+        ),
+        midpoints=expand(
+            "results/study/z{study_dim}/midpoints.csv", study_dim=STUDY_LATENT_DIMS
+        ),
         classifier=CLASSIFIER_METRICS,
     output:
         summary=SITE_ASSETS["study_summary"],
-        models=report(SITE_ASSETS["study_models"], caption="../report/study_models.rst", category="Study"),
+        models=report(
+            SITE_ASSETS["study_models"],
+            caption="../report/study_models.rst",
+            category="Study",
+        ),
         paths=SITE_ASSETS["study_path_metrics"],
-        midpoints=report(SITE_ASSETS["study_midpoints"], caption="../report/study_midpoints.rst", category="Study"),
+        midpoints=report(
+            SITE_ASSETS["study_midpoints"],
+            caption="../report/study_midpoints.rst",
+            category="Study",
+        ),
+    log:
+        "results/logs/study/summary.log",
+    benchmark:
+        "results/benchmarks/study_summary.tsv"
+    localrule: True
     params:
         options=lambda wildcards, input: cli_options(
             statistics=input.statistics,
@@ -123,11 +150,7 @@ rule study_summary:
             confidence_level=STUDY["confidence_level"],
             seed=config["seed"],
         ),
-        code=package_code_hash("study.report"),
-    log:
-        "results/logs/study/summary.log",
-    benchmark:
-        "results/benchmarks/study_summary.tsv"
+        code=step_code("study-summary"),
     shell:
         "python -m latentspace study-summary {params.options} --classifier-metrics {input.classifier}"
         " --summary-out {output.summary} --models-out {output.models} --paths-out {output.paths}"
@@ -135,54 +158,69 @@ rule study_summary:
 
 
 rule study_path_figures:
-    localrule: True
     input:
         SITE_ASSETS["study_path_metrics"],
     output:
         [
-            report(SITE_ASSETS[f"study_path_{metric}"], caption=f"../report/study_path_{metric}.rst", category="Study")
+            report(
+                SITE_ASSETS[f"study_path_{metric}"],
+                caption=f"../report/study_path_{metric}.rst",
+                category="Study",
+            )
             for metric in STUDY_METRICS
         ],
-    params:
-        options=cli_options(
-            output=[f"{metric}={SITE_ASSETS[f'study_path_{metric}']}" for metric in STUDY_METRICS]
-        ),
-        code=package_code_hash("figures.study_paths", "figures.rendering", "study.report"),
     log:
         "results/logs/study/path_figures.log",
     benchmark:
         "results/benchmarks/study_path_figures.tsv"
+    localrule: True
+    params:
+        options=cli_options(
+            output=[
+                f"{metric}={SITE_ASSETS[f'study_path_{metric}']}"
+                for metric in STUDY_METRICS
+            ]
+        ),
+        code=step_code("study-path-figures"),
     shell:
         "python -m latentspace study-path-figures --paths {input} {params.options} > {log} 2>&1"
 
 
 rule study_midpoint_figure:
-    localrule: True
     input:
         SITE_ASSETS["study_midpoints"],
     output:
-        report(SITE_ASSETS["study_midpoint_gaps"], caption="../report/study_midpoint_gaps.rst", category="Study"),
-    params:
-        code=package_code_hash("figures.study_midpoints", "figures.rendering", "study.report"),
+        report(
+            SITE_ASSETS["study_midpoint_gaps"],
+            caption="../report/study_midpoint_gaps.rst",
+            category="Study",
+        ),
     log:
         "results/logs/study/midpoint_figure.log",
     benchmark:
         "results/benchmarks/study_midpoint_figure.tsv"
+    localrule: True
+    params:
+        code=step_code("study-midpoint-figure"),
     shell:
         "python -m latentspace study-midpoint-figure --midpoints {input} --output {output} > {log} 2>&1"
 
 
 rule study_norm_figure:
-    localrule: True
     input:
         SITE_ASSETS["study_summary"],
     output:
-        report(SITE_ASSETS["study_latent_norms"], caption="../report/study_latent_norms.rst", category="Study"),
-    params:
-        code=package_code_hash("figures.study_norms", "figures.rendering"),
+        report(
+            SITE_ASSETS["study_latent_norms"],
+            caption="../report/study_latent_norms.rst",
+            category="Study",
+        ),
     log:
         "results/logs/study/norm_figure.log",
     benchmark:
         "results/benchmarks/study_norm_figure.tsv"
+    localrule: True
+    params:
+        code=step_code("study-norm-figure"),
     shell:
         "python -m latentspace study-norm-figure --summary {input} --output {output} > {log} 2>&1"

@@ -11,8 +11,20 @@ rule train:
         model=model_file("{latent_dim}", "model.pt"),
         history=model_file("{latent_dim}", "history.csv"),
         metrics=model_file("{latent_dim}", "metrics.json"),
+    log:
+        "results/logs/train/z{latent_dim}.log",
+    benchmark:
+        "results/benchmarks/train_z{latent_dim}.tsv"
     wildcard_constraints:
         latent_dim=r"\d+",
+    threads: config["train"]["threads"]
+    resources:
+        # Snakemake's standard resources; the SLURM executor turns them into
+        # --gpus, --cpus-per-gpu, --mem and --time (config.yaml explains each).
+        gpu=config["train"]["resources"]["gpu"],
+        cpus_per_gpu=config["train"]["resources"]["cpus_per_gpu"],
+        mem_mb=config["train"]["resources"]["mem_mb"],
+        runtime=config["train"]["resources"]["runtime_min"],
     params:
         options=cli_options(
             epochs=config["train"]["epochs"],
@@ -23,19 +35,7 @@ rule train:
         ),
         hidden_dims=" ".join(str(width) for width in config["model"]["hidden_dims"]),
         checkpoint=lambda wildcards: training_checkpoint(wildcards.latent_dim),
-        code=package_code_hash("training", "checkpoints", "datasets", "devices"),
-    threads: config["train"]["threads"]
-    resources:
-        # Snakemake's standard resources; the SLURM executor turns them into
-        # --gpus, --cpus-per-gpu, --mem and --time (config.yaml explains each).
-        gpu=config["train"]["resources"]["gpu"],
-        cpus_per_gpu=config["train"]["resources"]["cpus_per_gpu"],
-        mem_mb=config["train"]["resources"]["mem_mb"],
-        runtime=config["train"]["resources"]["runtime_min"],
-    log:
-        "results/logs/train/z{latent_dim}.log",
-    benchmark:
-        "results/benchmarks/train_z{latent_dim}.tsv"
+        code=step_code("train"),
     shell:
         "python -m latentspace train --data {input} --latent-dim {wildcards.latent_dim}"
         " --hidden-dims {params.hidden_dims} {params.options} --threads {threads}"

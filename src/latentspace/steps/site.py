@@ -1,0 +1,64 @@
+"""Render the static article site: templates, figures, the run's numbers and configuration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from latentspace.errors import LatentspaceError
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--templates", required=True)
+    parser.add_argument("--output-dir", required=True)
+    parser.add_argument("--metrics", action="append", default=[], help="a model's metrics JSON (repeatable)")
+    parser.add_argument("--asset", action="append", default=[], metavar="NAME=PATH", help="file to copy (repeatable)")
+    parser.add_argument(
+        "--benchmark", action="append", default=[], metavar="NAME=PATH", help="a job's Snakemake benchmark TSV (repeatable)"
+    )
+    parser.add_argument("--run-config-json", required=True, help="the run's validated configuration, as JSON")
+    parser.add_argument(
+        "--figure-latent-dim", action="append", default=[], metavar="ASSET=DIM", help="latent size of a figure's model"
+    )
+    parser.add_argument("--title", required=True)
+
+
+def run(args) -> None:
+    from latentspace.run_report import (
+        benchmark_summary,
+        config_snapshot_text,
+        derived_quantities,
+        load_benchmarks,
+        model_rows,
+        package_versions,
+        parse_figure_latent_dims,
+        shared_dataset,
+    )
+    from latentspace.site_builder import RUN_CONFIG_FILE, render_site
+    from latentspace.steps.shared import parse_named_paths, read_json
+
+    try:
+        run_config = json.loads(args.run_config_json)
+    except json.JSONDecodeError as error:
+        raise LatentspaceError(f"--run-config-json: not valid JSON ({error.msg})") from None
+    models = model_rows([read_json(Path(path)) for path in args.metrics])
+    figure_latent_dims = parse_figure_latent_dims(args.figure_latent_dim)
+    context = {
+        "title": args.title,
+        "models": models,
+        "dataset": shared_dataset(models),
+        "config": run_config,
+        "config_yaml": config_snapshot_text(run_config),
+        "config_file": RUN_CONFIG_FILE,
+        "benchmarks": benchmark_summary(load_benchmarks(parse_named_paths(args.benchmark, "--benchmark"))),
+        "versions": package_versions(),
+        "derived": derived_quantities(run_config, sorted({*run_config["latent_dims"], *figure_latent_dims.values()})),
+        "figure_latent_dims": figure_latent_dims,
+    }
+    render_site(
+        args.templates,
+        args.output_dir,
+        context,
+        parse_named_paths(args.asset, "--asset"),
+        extra_files={RUN_CONFIG_FILE: context["config_yaml"]},
+    )

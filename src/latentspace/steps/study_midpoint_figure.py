@@ -1,0 +1,17 @@
+"""The midpoint gap of every metric against the latent size (SVG)."""
+
+from __future__ import annotations
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--midpoints", required=True, help="the gathered midpoint CSV")
+    parser.add_argument("--output", required=True)
+
+
+def run(args) -> None:
+    from latentspace.figures.rendering import save_figure
+    from latentspace.figures.study_midpoints import midpoint_gap_figure
+    from latentspace.steps.shared import read_text
+    from latentspace.study.report import csv_to_rows
+
+    save_figure(midpoint_gap_figure(csv_to_rows(read_text(args.midpoints, "midpoint table"))), args.output)
