@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 import yaml
 
-from conftest import REDUCED_CONFIG, REPO_ROOT
+from conftest import REDUCED_CONFIG, REPO_ROOT, copy_workflow, run_snakemake
 from latentspace.config_schema import ConfigError, coerce_strings, validate_config
 
 SCHEMA = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -176,3 +177,48 @@ def test_command_line_values_that_do_not_convert_are_named(entry, message):
     with pytest.raises(ConfigError) as raised:
         validate_config(command_line_config(entry), SCHEMA)
     assert str(raised.value) == message
+
+
+# --- The same through `snakemake -n`, typed as a user types it ------------------------
+
+
+@pytest.fixture(scope="module")
+def workflow_copy(tmp_path_factory):
+    return copy_workflow(tmp_path_factory.mktemp("config-overrides"))
+
+
+def dry_run(workdir, *config_entries: str):
+    """``snakemake -n -p`` of the default config.yaml with ``--config`` entries."""
+    return run_snakemake(workdir, "-n", "-p", "--config", *config_entries, configfile=workdir / "config.yaml", timeout=300)
+
+
+def planned_training(output: str) -> dict[int, str]:
+    """Latent size -> the shell command of each planned training job."""
+    return {int(z): command for z, command in re.findall(r"python -m latentspace train .*?--latent-dim (\d+)(.*)", output)}
+
+
+@pytest.mark.slow
+def test_a_list_and_a_nested_mapping_on_the_command_line(workflow_copy):
+    result = dry_run(workflow_copy, "latent_dims=[2,20]", "train={epochs: 5}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    training = planned_training(result.stdout)
+    assert sorted(training) == [2, 10, 20, 500]  # 20 from the command line; the article's figures need 10 and 500
+    for command in training.values():  # epochs from the command line, the rest from config.yaml
+        assert "--epochs 5 " in command and "--batch-size 128 " in command and "--learning-rate 0.001 " in command
+    assert ".webm" in result.stdout  # the default animations, for the next test
+
+
+@pytest.mark.slow
+def test_a_boolean_on_the_command_line_changes_the_planned_outputs(workflow_copy):
+    result = dry_run(workflow_copy, "animation={webm: false}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert ".webm" not in result.stdout and ".mp4" in result.stdout
+    assert sorted(planned_training(result.stdout)) == [2, 10, 500]
+
+
+@pytest.mark.slow
+def test_a_command_line_value_that_does_not_convert_stops_with_one_line(workflow_copy):
+    result = dry_run(workflow_copy, "train={epochs: 5.5}")
+    assert result.returncode != 0
+    assert "config: train.epochs: '5.5' is not of type 'integer'" in result.stdout + result.stderr
+    assert "rule train" not in result.stdout
