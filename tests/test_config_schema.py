@@ -151,7 +151,11 @@ def test_command_line_overrides_of_numbers_lists_and_booleans_validate():
     assert config["seed"] == 9
     assert config["animation"]["webm"] is False
     # Snakemake merges nested mappings: the other train settings keep config.yaml's values.
-    assert config["train"] == {**DEFAULT_CONFIG["train"], "epochs": 5, "resources": {**DEFAULT_CONFIG["train"]["resources"], "gpu": 1}}
+    assert config["train"] == {
+        **DEFAULT_CONFIG["train"],
+        "epochs": 5,
+        "resources": {**DEFAULT_CONFIG["train"]["resources"], "gpu": 1},
+    }
 
 
 def test_a_mapping_only_on_the_command_line_gets_the_schema_defaults():
@@ -189,12 +193,16 @@ def workflow_copy(tmp_path_factory):
 
 def dry_run(workdir, *config_entries: str):
     """``snakemake -n -p`` of the default config.yaml with ``--config`` entries."""
-    return run_snakemake(workdir, "-n", "-p", "--config", *config_entries, configfile=workdir / "config.yaml", timeout=300)
+    return run_snakemake(
+        workdir, "-n", "-p", "--config", *config_entries, configfile=workdir / "config.yaml", timeout=300
+    )
 
 
 def planned_training(output: str) -> dict[int, str]:
     """Latent size -> the shell command of each planned training job."""
-    return {int(z): command for z, command in re.findall(r"python -m latentspace train .*?--latent-dim (\d+)(.*)", output)}
+    return {
+        int(z): command for z, command in re.findall(r"python -m latentspace train .*?--latent-dim (\d+)(.*)", output)
+    }
 
 
 @pytest.mark.slow

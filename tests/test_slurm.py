@@ -103,7 +103,8 @@ def targets() -> list[str]:
 
 # Options of every run here: a cluster without accounting needs no account to charge, and
 # squeue instead of sacct, which would never report a job (Snakemake would wait forever).
-SLURM_OPTIONS = ("--workflow-profile", "workflow/profiles/slurm", "--slurm-no-account", "--slurm-status-command", "squeue")
+SLURM_OPTIONS = ("--workflow-profile", "workflow/profiles/slurm")
+SLURM_OPTIONS += ("--slurm-no-account", "--slurm-status-command", "squeue")
 QUICK_POLLS = ("--slurm-init-seconds-before-status-checks", "2", "--latency-wait", "5", "--retries", "0")
 
 
@@ -246,7 +247,7 @@ def test_a_gpu_request_on_this_cluster_stops_before_any_submission(slurm_env, tm
     result = slurm_snakemake(workdir, slurm_env, *QUICK_POLLS, model_target(2), "--config", gpu_request)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "config: train.resources.gpu: 1 GPU(s) per training job, but no node of this SLURM cluster has a GPU" in output
+    assert "config: train.resources.gpu: 1 GPU(s) per training job, but no node of this SLURM" in output
     assert "has been submitted" not in output and "sbatch: error" not in output
     assert not (workdir / "results").exists()  # stopped before the first job, the local data step included
 
