@@ -4,6 +4,7 @@
 
 from snakemake.utils import min_version
 
+from latentspace.cluster import check_slurm_gpus
 from latentspace.config_schema import validate_config
 
 min_version("9.0")
@@ -14,6 +15,15 @@ configfile: "config.yaml"
 
 # Fails before any job runs, with one line naming the bad field.
 validate_config(config, workflow.source_path("workflow/schemas/config.schema.yaml"))
+
+
+# Before the first submission to SLURM: a GPU request on a cluster without GPUs would be
+# refused job after job ("Invalid generic resource (gres) specification"); say it once.
+onstart:
+    if workflow.executor_plugin.name == "slurm" and any(
+        job.rule.name == "train" for job in workflow.dag.needrun_jobs()
+    ):
+        check_slurm_gpus(config["train"]["resources"]["gpu"])
 
 
 include: "workflow/rules/common.smk"

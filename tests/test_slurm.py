@@ -1,11 +1,15 @@
-"""The reduced pipeline through a real one-node SLURM cluster gives what a local run gives.
+"""The pipeline through a real one-node SLURM cluster (no GPU): the reduced run gives what a
+local run gives, and the default config's resources work there.
 
 tests/slurm/setup_slurm.sh installs Debian's slurm-wlm and munge if needed and starts
 munged, slurmctld and slurmd on this host (see tests/slurm/README.md); Snakemake then
 runs the workflow with workflow/profiles/slurm. The training jobs must have gone through
 SLURM (a job id per latent size, COMPLETED, with its batch log, named in the training
 log itself), the light rules must have stayed local, and every output must equal the
-local run of the same config (``pipeline_run``), timings aside.
+local run of the same config (``pipeline_run``), timings aside. With config.yaml's own
+resources, ``snakemake -n`` plans CPU training jobs, sbatch accepts them (one cheap job,
+submitted for real) and they get ``train.threads`` cores; a GPU request stops the run
+with one line before anything is submitted.
 
 Skipped only when not root or when apt cannot install the packages, and then only if
 LATENTSPACE_REQUIRE_SLURM is not 1 (CI sets it: there a missing SLURM fails). A cluster
@@ -93,26 +97,22 @@ def slurm_command(env: dict, *args: str) -> str:
 
 def targets() -> list[str]:
     """The trained models and the two figures made from them: the rest of the DAG adds no SLURM job."""
-    models = [f"results/models/z{latent_dim}/model.pt" for latent_dim in REDUCED["latent_dims"]]
+    models = [model_target(latent_dim) for latent_dim in REDUCED["latent_dims"]]
     return [*models, "results/figures/f02_latent_grid.png", "results/figures/training_curves.svg"]
 
 
-@pytest.fixture(scope="module")
-def slurm_run(slurm_env, tmp_path_factory) -> tuple[Path, str]:
-    """The reduced pipeline's models and figures made through SLURM; its folder and Snakemake's output."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("slurm-pipeline"))
-    command = [
-        sys.executable, "-m", "snakemake", "--workflow-profile", "workflow/profiles/slurm",
-        "--configfile", str(REDUCED_CONFIG), "--cores", "2",  # --cores: for the local rules
-        # A cluster without accounting: no account to charge, and squeue instead of sacct,
-        # which would never report a job (Snakemake would wait forever).
-        "--slurm-no-account", "--slurm-status-command", "squeue",
-        "--slurm-init-seconds-before-status-checks", "2", "--latency-wait", "5", "--retries", "0",
-        *targets(),
-    ]  # fmt: skip
-    started = time.monotonic()
+# Options of every run here: a cluster without accounting needs no account to charge, and
+# squeue instead of sacct, which would never report a job (Snakemake would wait forever).
+SLURM_OPTIONS = ("--workflow-profile", "workflow/profiles/slurm")
+SLURM_OPTIONS += ("--slurm-no-account", "--slurm-status-command", "squeue")
+QUICK_POLLS = ("--slurm-init-seconds-before-status-checks", "2", "--latency-wait", "5", "--retries", "0")
+
+
+def slurm_snakemake(workdir: Path, slurm_env: dict, *args: str) -> subprocess.CompletedProcess:
+    """Snakemake with the SLURM profile in ``workdir``; bounded, and what it left queued is cancelled."""
+    command = [sys.executable, "-m", "snakemake", *SLURM_OPTIONS, *args]
     try:
-        result = subprocess.run(
+        return subprocess.run(
             command, cwd=workdir, env={**snakemake_env(), **slurm_env}, capture_output=True, text=True,
             timeout=PIPELINE_TIMEOUT_S,
         )  # fmt: skip
@@ -122,6 +122,16 @@ def slurm_run(slurm_env, tmp_path_factory) -> tuple[Path, str]:
         if job_ids:
             subprocess.run(["scancel", *job_ids], env={**os.environ, **slurm_env}, timeout=30)
         pytest.fail(f"snakemake with SLURM did not finish in {PIPELINE_TIMEOUT_S} s:\n{output[-6000:]}")
+
+
+@pytest.fixture(scope="module")
+def slurm_run(slurm_env, tmp_path_factory) -> tuple[Path, str]:
+    """The reduced pipeline's models and figures made through SLURM; its folder and Snakemake's output."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("slurm-pipeline"))
+    started = time.monotonic()
+    result = slurm_snakemake(
+        workdir, slurm_env, "--configfile", str(REDUCED_CONFIG), "--cores", "2", *QUICK_POLLS, *targets()
+    )  # --cores: for the local rules
     output = result.stdout + result.stderr
     if result.returncode != 0:
         pytest.fail(f"snakemake with SLURM failed (exit {result.returncode}):\n{output[-6000:]}")
@@ -170,3 +180,77 @@ def test_outputs_equal_a_local_run(slurm_run, pipeline_run):
     for figure in ("f02_latent_grid.png", "training_curves.svg"):
         path = Path("results") / "figures" / figure
         assert (workdir / path).read_bytes() == (pipeline_run / path).read_bytes(), figure
+
+
+# --- The default config's resources (config.yaml), not only the reduced ones ---------
+
+DEFAULT = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
+ARTICLE_LATENT_DIMS = [2, 10, 500]  # the article's figures need these models whatever latent_dims says
+# A cheap model and one epoch, given the way a user gives them: the resources stay config.yaml's.
+CHEAP_TRAINING = ("latent_dims=[2]", "train={epochs: 1}", "model={hidden_dims: [32]}")
+
+
+def planned_train_resources(output: str) -> dict[int, dict[str, str]]:
+    """Latent size -> the resources Snakemake plans for each train job (from its job blocks)."""
+    planned = {}
+    for block in re.findall(r"^rule train:\n(.*?)(?=^\S)", output, re.M | re.S):
+        latent_dim = int(re.search(r"wildcards: latent_dim=(\d+)", block)[1])
+        resources = re.search(r"resources: (.*)", block)[1]
+        planned[latent_dim] = dict(item.split("=", 1) for item in resources.split(", "))
+    return planned
+
+
+def test_the_default_config_plans_cpu_training_jobs(slurm_env, tmp_path):
+    workdir = copy_workflow(tmp_path)
+    result = slurm_snakemake(workdir, slurm_env, "-n")  # config.yaml alone, the profile alone
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    planned = planned_train_resources(output)
+    assert sorted(planned) == sorted(set(DEFAULT["latent_dims"]) | set(ARTICLE_LATENT_DIMS))
+    wanted = DEFAULT["train"]["resources"]
+    for resources in planned.values():
+        assert resources["gpu"] == "0" and "gres" not in resources  # no GPU request: sbatch gets no --gpus
+        assert resources["mem_mb"] == str(wanted["mem_mb"]) and resources["runtime"] == str(wanted["runtime_min"])
+        assert resources["slurm_extra"] == "--signal=TERM@120"
+
+
+def node_memory_mb(slurm_env: dict) -> int:
+    node = slurm_command(slurm_env, "scontrol", "show", "node")
+    return int(re.search(r"RealMemory=(\d+)", node)[1])
+
+
+def test_sbatch_accepts_the_default_resources_and_training_gets_its_threads(slurm_env, tmp_path):
+    if node_memory_mb(slurm_env) < DEFAULT["train"]["resources"]["mem_mb"]:
+        pytest.skip("this test node has less memory than config.yaml's train.resources.mem_mb")
+    workdir = copy_workflow(tmp_path)
+    # No --cores: with --cores N, Snakemake would cap the training jobs' threads at N.
+    result = slurm_snakemake(workdir, slurm_env, *QUICK_POLLS, model_target(2), "--config", *CHEAP_TRAINING)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    [(job_id, _)] = SUBMITTED.findall(output)
+    job = slurm_command(slurm_env, "scontrol", "show", "job", job_id)
+    assert "JobState=COMPLETED" in job and "ExitCode=0:0" in job, job
+    threads = DEFAULT["train"]["threads"]
+    assert f"NumCPUs={threads} " in job and f"CPUs/Task={threads} " in job  # sbatch --cpus-per-task=threads
+    assert f"MinMemoryNode={DEFAULT['train']['resources']['mem_mb']}M" in job
+    hours, minutes = divmod(DEFAULT["train"]["resources"]["runtime_min"], 60)
+    assert f"TimeLimit={hours:02d}:{minutes:02d}:00" in job
+    assert not re.search(r"gres[/:]gpu", job), job  # no GPU in TRES, TresPerJob or TresPerNode
+    log = (workdir / "results" / "logs" / "train" / "z2.log").read_text()
+    assert f"in SLURM job {job_id}" in log and "warning" not in log
+    assert f"--threads {threads} " in output
+
+
+def test_a_gpu_request_on_this_cluster_stops_before_any_submission(slurm_env, tmp_path):
+    workdir = copy_workflow(tmp_path)
+    gpu_request = "train={resources: {gpu: 1}}"
+    result = slurm_snakemake(workdir, slurm_env, *QUICK_POLLS, model_target(2), "--config", gpu_request)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "config: train.resources.gpu: 1 GPU(s) per training job, but no node of this SLURM" in output
+    assert "has been submitted" not in output and "sbatch: error" not in output
+    assert not (workdir / "results").exists()  # stopped before the first job, the local data step included
+
+
+def model_target(latent_dim: int) -> str:
+    return f"results/models/z{latent_dim}/model.pt"

@@ -2,12 +2,21 @@
 
 Snakemake's own ``validate`` prints the whole schema on failure; this names the field,
 the value and what was expected, and fills in the schema's defaults like Snakemake does.
+
+Values given on the command line (``snakemake --config 'train={epochs: 5}'``) reach the
+config as strings wherever they are nested: Snakemake reads them with YAML's base loader,
+which types nothing. ``coerce_strings`` turns such a string into the integer, number,
+boolean or null that the schema asks for at that place, spelled as a config file would
+spell it; anything else is left for the validator to report.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import os
+import re
+from typing import Any
 
 import jsonschema
 import yaml
@@ -32,6 +41,67 @@ def _fill_defaults(validator_class):
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+_NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+# YAML 1.1's spellings (what yaml.safe_load reads from config.yaml), in any case.
+_BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+_NULLS = {"null", "~"}
+
+
+def _schema_types(schema: dict) -> set[str]:
+    types = schema.get("type", ())
+    return {types} if isinstance(types, str) else set(types)
+
+
+def _coerce_scalar(text: str, types: set[str]) -> Any:
+    """``text`` as the first of integer, number, boolean, null that ``types`` allows and it spells."""
+    if "string" in types:  # a string is welcome as it is; only an explicit null changes it
+        return None if "null" in types and text.lower() in _NULLS else text
+    if "integer" in types and _INTEGER.fullmatch(text):
+        return int(text)
+    if "number" in types and _NUMBER.fullmatch(text):
+        number = float(text)
+        if math.isfinite(number):
+            return int(text) if _INTEGER.fullmatch(text) else number
+    if "boolean" in types and text.lower() in _BOOLEANS:
+        return _BOOLEANS[text.lower()]
+    if "null" in types and (text == "" or text.lower() in _NULLS):
+        return None
+    return text
+
+
+def coerce_strings(value: Any, schema: dict) -> Any:
+    """A copy of ``value`` with strings converted where the schema asks for a non-string type.
+
+    Walks ``properties``, ``additionalProperties`` (a schema), ``prefixItems`` and ``items``
+    alongside the value. A string is converted only where the schema's ``type`` names
+    integer, number, boolean or null and not string, and only when it spells such a value:
+    ``"20"`` -> 20, ``"1e-3"`` -> 0.001, ``"false"`` -> False, ``"null"`` -> None. ``"5.0"``
+    for an integer, ``"inf"`` or ``"lots"`` stay strings, and the validator names them.
+    Where the schema allows a string (or names no type, as an ``enum``) a string stays one,
+    except ``null``/``~`` where null is allowed too. ``value`` itself is not changed.
+    """
+    if isinstance(value, str):
+        return _coerce_scalar(value, _schema_types(schema))
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        coerced = {}
+        for key, item in value.items():
+            subschema = properties.get(key, extra if isinstance(extra, dict) else None)
+            coerced[key] = coerce_strings(item, subschema) if subschema is not None else copy.deepcopy(item)
+        return coerced
+    if isinstance(value, list):
+        prefix = schema.get("prefixItems", [])
+        items = schema.get("items")
+        coerced = []
+        for index, item in enumerate(value):
+            subschema = prefix[index] if index < len(prefix) else items
+            coerced.append(coerce_strings(item, subschema) if isinstance(subschema, dict) else copy.deepcopy(item))
+        return coerced
+    return copy.deepcopy(value)
+
+
 def field_path(error: jsonschema.ValidationError) -> str:
     """``['data', 'mirrors', 0]`` -> ``data.mirrors[0]``."""
     text = ""
@@ -41,9 +111,10 @@ def field_path(error: jsonschema.ValidationError) -> str:
 
 
 def validate_config(config: dict, schema_path: str | os.PathLike) -> dict:
-    """Fill defaults into ``config`` in place and raise ConfigError naming the first bad field."""
+    """Coerce command-line strings, fill defaults into ``config`` in place, name the first bad field."""
     with open(schema_path, encoding="utf-8") as handle:
         schema = yaml.safe_load(handle)
+    config.update(coerce_strings(config, schema))
     validator_class = jsonschema.validators.validator_for(schema)
     validator = _fill_defaults(validator_class)(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))

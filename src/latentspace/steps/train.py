@@ -40,6 +40,7 @@ def add_arguments(parser) -> None:
 def run(args) -> None:
     from latentspace.atomic_files import write_text_atomic
     from latentspace.checkpoints import resume_or_start, save_model, save_training_state
+    from latentspace.cluster import unused_gpu_warning
     from latentspace.code_version import package_source_hash
     from latentspace.datasets import images_to_vectors, load_dataset
     from latentspace.model import VAEConfig
@@ -62,6 +63,9 @@ def run(args) -> None:
         raise LatentspaceError(f"latent_dim: expected a positive integer, got {args.latent_dim}")
     settings = TrainSettings(args.epochs, args.batch_size, args.learning_rate, args.seed)
     device = prepare_torch(args)
+    gpu_warning = unused_gpu_warning(os.environ, device)
+    if gpu_warning:
+        print(f"latentspace train: {gpu_warning}", file=sys.stderr)
     dataset = load_dataset(args.data)
     train_x = images_to_vectors(dataset.train_images).to(device)
     test_x = images_to_vectors(dataset.test_images).to(device)
