@@ -174,13 +174,9 @@ def run_training_curves(args) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.training_curves import training_curves_figure
     from latentspace.site_builder import parse_named_paths
-    from latentspace.training import history_from_csv
+    from latentspace.training import load_history
 
-    histories = {}
-    for name, path in parse_named_paths(args.history, "--history").items():
-        if not path.is_file():
-            raise LatentspaceError(f"{path}: history file not found")
-        histories[int(name)] = history_from_csv(path.read_text(encoding="utf-8"))
+    histories = {int(name): load_history(path) for name, path in parse_named_paths(args.history, "--history").items()}
     save_figure(training_curves_figure(histories), args.output)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 
 from latentspace.errors import LatentspaceError
 
@@ -42,19 +41,6 @@ def _write_json(path, value) -> None:
     from latentspace.atomic_files import write_text_atomic
 
     write_text_atomic(path, json.dumps(value, indent=2) + "\n")
-
-
-def _read_text(path: str | Path, what: str) -> str:
-    path = Path(path)
-    if not path.is_file():
-        raise LatentspaceError(f"{path}: {what} not found")
-    return path.read_text(encoding="utf-8")
-
-
-def _read_json(path: str | Path) -> dict:
-    from latentspace.site_builder import load_json
-
-    return load_json(Path(path))
 
 
 # --------------------------------------------------------------------------
@@ -247,14 +233,17 @@ def run_summary(args) -> None:
         MODEL_COLUMNS,
         PATH_COLUMNS,
         build_summary,
-        csv_to_rows,
         model_row,
+        read_classifier_metrics,
+        read_midpoint_table,
+        read_model_statistics,
+        read_path_table,
         rows_to_csv,
     )
 
-    statistics = [_read_json(path) for path in args.statistics]
-    path_rows = [row for path in args.paths for row in csv_to_rows(_read_text(path, "path metrics table"))]
-    midpoint_rows = [row for path in args.midpoints for row in csv_to_rows(_read_text(path, "midpoint table"))]
+    statistics = [read_model_statistics(path) for path in args.statistics]
+    path_rows = [row for path in args.paths for row in read_path_table(path)]
+    midpoint_rows = [row for path in args.midpoints for row in read_midpoint_table(path)]
     settings = {
         "pairs": args.pairs,
         "path_steps": args.path_steps,
@@ -263,7 +252,7 @@ def run_summary(args) -> None:
         "confidence_level": args.confidence_level,
         "seed": args.seed,
     }
-    summary = build_summary(settings, _read_json(args.classifier_metrics), statistics, midpoint_rows)
+    summary = build_summary(settings, read_classifier_metrics(args.classifier_metrics), statistics, midpoint_rows)
     order = {dim: index for index, dim in enumerate(summary["latent_dims"])}
     write_text_atomic(args.models_out, rows_to_csv([model_row(s) for s in sorted(statistics, key=lambda s: s["latent_dim"])], MODEL_COLUMNS))
     write_text_atomic(args.paths_out, rows_to_csv(sorted(path_rows, key=lambda row: order[row["latent_dim"]]), PATH_COLUMNS))
@@ -290,9 +279,9 @@ def run_path_figures(args) -> None:
     from latentspace.figures.study_paths import path_metric_figure
     from latentspace.site_builder import parse_named_paths
     from latentspace.study.labels import METRICS
-    from latentspace.study.report import csv_to_rows
+    from latentspace.study.report import read_path_table
 
-    rows = csv_to_rows(_read_text(args.paths, "path metrics table"))
+    rows = read_path_table(args.paths)
     for metric, path in parse_named_paths(args.output, "--output").items():
         if metric not in METRICS:
             raise LatentspaceError(f"--output: unknown metric {metric!r}, expected one of {', '.join(METRICS)}")
@@ -309,9 +298,9 @@ def _add_midpoint_figure(commands) -> None:
 def run_midpoint_figure(args) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.study_midpoints import midpoint_gap_figure
-    from latentspace.study.report import csv_to_rows
+    from latentspace.study.report import read_midpoint_table
 
-    save_figure(midpoint_gap_figure(csv_to_rows(_read_text(args.midpoints, "midpoint table"))), args.output)
+    save_figure(midpoint_gap_figure(read_midpoint_table(args.midpoints)), args.output)
 
 
 def _add_norm_figure(commands) -> None:
@@ -326,5 +315,6 @@ def _add_norm_figure(commands) -> None:
 def run_norm_figure(args) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.study_norms import latent_norm_figure
+    from latentspace.study.report import read_summary
 
-    save_figure(latent_norm_figure(_read_json(args.summary)["models"]), args.output)
+    save_figure(latent_norm_figure(read_summary(args.summary)["models"]), args.output)
