@@ -107,9 +107,8 @@ def read_json(path: str | os.PathLike, what: str, keys: tuple[str, ...] = (), ad
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        problem = f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        raise damaged(path, problem + (", where the text ends" if error.pos >= len(text.rstrip()) else ""), what,
-                      advice) from None
+        problem = f"not valid JSON, cut short or edited ({error.msg}: line {error.lineno} column {error.colno})"
+        raise damaged(path, problem, what, advice) from None
     if not isinstance(value, dict):
         raise damaged(path, f"holds a JSON {type(value).__name__}, not an object", what, advice)
     _require_keys(path, value, keys, what, advice)
