@@ -165,14 +165,14 @@ def test_a_damaged_file_is_one_line_naming_it(made, kind, damage, tmp_path, caps
 def test_the_undamaged_files_pass_their_consumers(made, kind, tmp_path, capsys, monkeypatch):
     """The same commands accept the files as made: the damage, not the command, makes them fail.
 
-    The site then stops at the first figure its templates ask for, which this test does not make.
+    The site then stops in its templates, at the first figure they ask for that this test does not make.
     """
     monkeypatch.chdir(REPO_ROOT)
     capsys.readouterr()
     code = main(fill(CONSUMERS[kind], made, tmp_path))
     error = capsys.readouterr().err
     if CONSUMERS[kind][0] == "site":
-        assert code == 1 and "asset" in error and str(made[kind]) not in error, error
+        assert code == 1 and ".html.j2 line" in error and str(made[kind]) not in error, error
     else:
         assert code == 0, error
 
@@ -198,3 +198,29 @@ def test_a_damaged_training_checkpoint_is_one_line_then_training_starts_over(mad
     assert main(argv) == 0
     notice = [line for line in capsys.readouterr().err.splitlines() if str(checkpoint) in line]
     assert notice and notice[0].startswith(f"{checkpoint}: cut short") and "training from scratch" in notice[0]
+
+
+def test_a_model_whose_weights_do_not_fit_is_one_line(made, tmp_path):
+    """torch's load_state_dict message spans several lines; the error stays on one."""
+    from latentspace.checkpoints import load_model
+    from latentspace.errors import LatentspaceError
+
+    payload = torch.load(made["model"], weights_only=True)
+    payload["config"]["latent_dim"] = 3
+    torch.save(payload, tmp_path / "model.pt")
+    with pytest.raises(LatentspaceError) as error:
+        load_model(tmp_path / "model.pt")
+    assert "\n" not in str(error.value) and "Error(s) in loading state_dict for VAE" in str(error.value)
+
+
+def test_a_table_with_a_row_cut_short_or_a_wrong_header_is_refused(made, tmp_path):
+    from latentspace.errors import LatentspaceError
+    from latentspace.study.report import read_path_table
+
+    lines = made["path_table"].read_text().splitlines(keepends=True)
+    (tmp_path / "short_row.csv").write_text("".join(lines[:2]) + lines[2].rsplit(",", 1)[0] + "\n")
+    with pytest.raises(LatentspaceError, match=r"short_row\.csv: line 3 has 7 fields, the header 8"):
+        read_path_table(tmp_path / "short_row.csv")
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(LatentspaceError, match=r"other\.csv: has the header 'a, b', not the columns latent_dim"):
+        read_path_table(tmp_path / "other.csv")
