@@ -14,7 +14,7 @@ from torchvision import datasets as tv_datasets
 
 from latentspace.cli import main as cli_main
 from latentspace.datasets import build_dataset, load_dataset, random_split, save_dataset
-from latentspace.errors import DataError
+from latentspace.errors import DataError, LatentspaceError
 
 T10K_RESOURCES = [
     ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
@@ -87,7 +87,7 @@ def test_npz_round_trip_and_bad_file(tmp_path):
     assert np.array_equal(loaded.train_images, dataset.train_images) and loaded.source == "mnist-5k"
     assert [p.name for p in tmp_path.iterdir()] == ["d.npz"]  # no temporary file left behind
     np.savez(tmp_path / "other.npz", x=np.zeros(3))
-    with pytest.raises(DataError, match="not a latentspace dataset"):
+    with pytest.raises(LatentspaceError, match=r"other\.npz: lacks the array\(s\) source, test_images"):
         load_dataset(tmp_path / "other.npz")
 
 

@@ -236,7 +236,7 @@ def test_malformed_bundles_are_refused_with_one_line(corrupt, message):
 
 
 def test_missing_bundle_file_is_named(tmp_path):
-    with pytest.raises(BundleError, match=r"x\.js: explorer bundle not found"):
+    with pytest.raises(LatentspaceError, match=r"x\.js: not found \(expected an explorer bundle"):
         read_bundle(tmp_path / "x.js")
 
 
@@ -319,7 +319,7 @@ def test_the_command_is_deterministic(inputs, tmp_path):
         ("plane", ["--model", "{z10}", "--data", "{data}", "--encoded-digits", "3", "--extent", "3"], "needs the model with latent_dim 2, got 10", 1),
         ("spiral", ["--model", "{z10}", "--turns", "2", "--weight-dtype", "int8"], "weight_dtype: expected one of float16, float32", 1),
         ("interpolation", ["--model", "{z10}", "--path", "{lerp}", "--seed", "1"], r"expected endpoints \(2, 10\), got \(2, 6\)", 1),
-        ("spiral", ["--model", "{missing}", "--turns", "2"], "model file not found", 1),
+        ("spiral", ["--model", "{missing}", "--turns", "2"], r"not found \(expected a latentspace model file\)", 1),
     ],
 )
 def test_command_errors_are_one_line(inputs, tmp_path, capsys, kind, options, message, status):

@@ -195,7 +195,7 @@ def test_a_checkpoint_with_more_epochs_than_asked_or_unreadable_starts_over(tmp_
 
     checkpoint.write_bytes(b"half a file")
     fresh, how = resume_or_start(checkpoint, CONFIG, one, signature_for(one, digits), CPU)
-    assert fresh.epochs_done == 0 and how.startswith(f"{checkpoint}: not a latentspace training checkpoint")
+    assert fresh.epochs_done == 0 and how.startswith(f"{checkpoint}: not a file torch.save writes (expected a latentspace training checkpoint): training from scratch")
 
 
 def test_checkpoint_holds_plain_data_only(tmp_path, digits):

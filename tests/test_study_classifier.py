@@ -52,11 +52,11 @@ def test_training_learns_digits_and_the_saved_classifier_predicts_the_same(mnist
 
 
 def test_unreadable_or_missing_classifier_files_fail_with_one_line(tmp_path):
-    with pytest.raises(LatentspaceError, match="classifier file not found"):
+    with pytest.raises(LatentspaceError, match=r"missing\.pt: not found \(expected a latentspace digit classifier\)"):
         load_classifier(tmp_path / "missing.pt")
     broken = tmp_path / "broken.pt"
     torch.save({"format_version": 1, "dropout": 0.3, "state_dict": {"nonsense": torch.zeros(1)}}, broken)
-    with pytest.raises(LatentspaceError, match="not a latentspace digit classifier"):
+    with pytest.raises(LatentspaceError, match=r"broken\.pt: unexpected contents: Error\(s\) in loading state_dict"):
         load_classifier(broken)
     assert isinstance(DigitClassifier()(torch.zeros(2, 784)), torch.Tensor)
 

@@ -20,8 +20,8 @@ from latentspace.training import (
     build_model,
     evaluate,
     final_metrics,
-    history_from_csv,
     history_to_csv,
+    load_history,
     train_vae,
 )
 
@@ -72,13 +72,14 @@ def test_settings_are_checked():
         TrainSettings(epochs=1, batch_size=1, learning_rate=0, seed=0)
 
 
-def test_metrics_and_history_round_trip(digits):
+def test_metrics_and_history_round_trip(digits, tmp_path):
     model, history, settings = train_small(digits, epochs=2)
     metrics = final_metrics(model, digits[1], settings, history)
     assert metrics["test_elbo_nats"] == pytest.approx(-(metrics["test_reconstruction_nats"] + metrics["test_kl_nats"]))
     assert sum(metrics["kl_per_dim_nats"]) == pytest.approx(metrics["test_kl_nats"], rel=1e-4)
     assert 0 <= metrics["active_units"] <= 2
-    restored = history_from_csv(history_to_csv(history))
+    (tmp_path / "history.csv").write_text(history_to_csv(history))
+    restored = load_history(tmp_path / "history.csv")
     assert [r.epoch for r in restored] == [1, 2]
     assert restored[-1].test_loss == pytest.approx(history[-1].test_loss, abs=1e-5)
 
@@ -92,7 +93,7 @@ def test_model_file_round_trip_is_weights_only(tmp_path, digits):
     z = torch.randn(5, 2)
     torch.testing.assert_close(loaded.decode(z), model.eval().decode(z))
     (tmp_path / "junk.pt").write_bytes(b"not a model")
-    with pytest.raises(LatentspaceError, match="junk.pt: not a latentspace model file"):
+    with pytest.raises(LatentspaceError, match=r"junk.pt: not a file torch.save writes \(expected a latentspace model file\)"):
         load_model(tmp_path / "junk.pt")
 
 
@@ -137,4 +138,7 @@ def test_train_command_on_missing_data_is_one_line(tmp_path, capsys):
          "--batch-size", "128", "--learning-rate", "0.001", "--seed", "0", "--device", "cpu", "--threads", "1", "--model-out", "m", "--history-out", "h", "--metrics-out", "x"]
     )
     assert code == 1
-    assert capsys.readouterr().err == f"latentspace train: error: {tmp_path / 'none.npz'}: dataset file not found (run the data step first)\n"
+    assert capsys.readouterr().err == (
+        f"latentspace train: error: {tmp_path / 'none.npz'}: not found (expected a dataset .npz from the data step); "
+        "run snakemake to build it\n"
+    )

@@ -14,12 +14,12 @@ file is read.
 from __future__ import annotations
 
 import os
-import pickle
 from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
+from latentspace.artifact_files import checked_contents, read_torch_payload
 from latentspace.atomic_files import atomic_path
 from latentspace.errors import LatentspaceError
 from latentspace.model import VAE, VAEConfig
@@ -34,17 +34,14 @@ from latentspace.training import (
 
 FORMAT_VERSION = 1
 TRAINING_STATE_FORMAT_VERSION = 1
-# What torch.load raises on a truncated or foreign file, or a payload without our keys.
-UNREADABLE_FILE_ERRORS = (KeyError, RuntimeError, TypeError, ValueError, EOFError, pickle.UnpicklingError)
+MODEL_FILE = "a latentspace model file"
+TRAINING_CHECKPOINT = "a latentspace training checkpoint"
+# A damaged checkpoint is not an error: training starts from scratch and overwrites it.
+CHECKPOINT_ADVICE = ""
 
 
 class CheckpointMismatch(LatentspaceError):
     """A training checkpoint was written by another run (settings, data, code or device differ)."""
-
-
-def first_line(error: Exception) -> str:
-    """The first line of an error's message (torch's are long), or its type when it has none."""
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def cpu_state_dict(module: torch.nn.Module) -> dict:
@@ -68,15 +65,10 @@ def save_model(path: str | os.PathLike, model: VAE) -> None:
 
 
 def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> VAE:
-    path = Path(path)
-    if not path.is_file():
-        raise LatentspaceError(f"{path}: model file not found (run the train step first)")
-    try:
-        payload = torch.load(path, map_location=device, weights_only=True)
+    payload = read_torch_payload(path, MODEL_FILE, ("config", "state_dict"), map_location=device)
+    with checked_contents(path, MODEL_FILE):
         model = VAE(VAEConfig.from_dict(payload["config"]))
         model.load_state_dict(payload["state_dict"])
-    except UNREADABLE_FILE_ERRORS as error:
-        raise LatentspaceError(f"{path}: not a latentspace model file ({first_line(error)})") from None
     return model.to(device).eval()
 
 
@@ -105,20 +97,18 @@ def load_training_state(path: str | os.PathLike, signature: dict, device: torch.
     Raises CheckpointMismatch, naming the differing fields, when the file's signature is
     not ``signature``; LatentspaceError when the file is missing or unreadable.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise LatentspaceError(f"{path}: training checkpoint not found")
-    try:
-        # Onto the CPU first: generator states must stay CPU tensors.
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        if payload["format_version"] != TRAINING_STATE_FORMAT_VERSION:
-            raise CheckpointMismatch(
-                f"{path}: checkpoint format {payload['format_version']}, expected {TRAINING_STATE_FORMAT_VERSION}"
-            )
-        saved = payload["signature"]
-        differing = sorted(key for key in saved.keys() | signature.keys() if saved.get(key) != signature.get(key))
-        if differing:
-            raise CheckpointMismatch(f"{path}: written by another run ({', '.join(differing)} differ)")
+    # Onto the CPU first: generator states must stay CPU tensors.
+    payload = read_torch_payload(path, TRAINING_CHECKPOINT, ("format_version", "signature"), map_location="cpu",
+                                 advice=CHECKPOINT_ADVICE)
+    if payload["format_version"] != TRAINING_STATE_FORMAT_VERSION:
+        raise CheckpointMismatch(
+            f"{path}: checkpoint format {payload['format_version']}, expected {TRAINING_STATE_FORMAT_VERSION}"
+        )
+    saved = payload["signature"]
+    differing = sorted(key for key in saved.keys() | signature.keys() if saved.get(key) != signature.get(key))
+    if differing:
+        raise CheckpointMismatch(f"{path}: written by another run ({', '.join(differing)} differ)")
+    with checked_contents(path, TRAINING_CHECKPOINT, CHECKPOINT_ADVICE):
         model = VAE(VAEConfig.from_dict(payload["model_config"])).to(device)
         model.load_state_dict(payload["model_state"])
         optimizer = make_optimizer(model, float(payload["optimizer_state"]["param_groups"][0]["lr"]))
@@ -128,11 +118,9 @@ def load_training_state(path: str | os.PathLike, signature: dict, device: torch.
         noise_generator = torch.Generator(device=device)
         noise_generator.set_state(payload["noise_rng_state"])
         history = [EpochRecord(**record) for record in payload["history"]]
-    except UNREADABLE_FILE_ERRORS as error:
-        raise LatentspaceError(f"{path}: not a latentspace training checkpoint ({first_line(error)})") from None
-    torch.set_rng_state(payload["global_rng_state"])
-    if payload["global_cuda_rng_state"] is not None:
-        torch.cuda.set_rng_state(payload["global_cuda_rng_state"], device)
+        torch.set_rng_state(payload["global_rng_state"])
+        if payload["global_cuda_rng_state"] is not None:
+            torch.cuda.set_rng_state(payload["global_cuda_rng_state"], device)
     return TrainingState(model, optimizer, shuffle_generator, noise_generator, history)
 
 

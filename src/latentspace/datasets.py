@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from latentspace.artifact_files import damaged, read_npz
 from latentspace.atomic_files import atomic_path
 from latentspace.errors import DataError
 from latentspace.idx_format import read_image_label_pair
@@ -159,6 +160,9 @@ def build_dataset(
     raise DataError(f"data.source: expected one of {', '.join(SOURCES)}, got {source!r}")
 
 
+DATASET_FILE = "a dataset .npz from the data step"
+
+
 def save_dataset(dataset: Dataset, path: str | os.PathLike) -> None:
     with atomic_path(path) as tmp:
         np.savez_compressed(
@@ -172,20 +176,19 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike) -> None:
 
 
 def load_dataset(path: str | os.PathLike) -> Dataset:
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: dataset file not found (run the data step first)")
-    with np.load(path, allow_pickle=False) as archive:
-        missing = {"train_images", "train_labels", "test_images", "test_labels", "source"} - set(archive.files)
-        if missing:
-            raise DataError(f"{path}: not a latentspace dataset (missing {', '.join(sorted(missing))})")
-        return Dataset(
-            archive["train_images"],
-            archive["train_labels"],
-            archive["test_images"],
-            archive["test_labels"],
-            str(archive["source"]),
-        )
+    images, labels = (np.uint8, 3), (np.integer, 1)
+    arrays = read_npz(path, DATASET_FILE, {
+        "train_images": images, "train_labels": labels, "test_images": images, "test_labels": labels,
+        "source": (np.str_, 0),
+    })
+    for split in ("train", "test"):
+        split_images, split_labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        if split_images.shape[1:] != IMAGE_SHAPE or len(split_labels) != len(split_images):
+            raise damaged(path, f"{split} images {split_images.shape} and labels {split_labels.shape} do not match",
+                          DATASET_FILE + " with images (N, 28, 28) and labels (N,)")
+    return Dataset(
+        arrays["train_images"], arrays["train_labels"], arrays["test_images"], arrays["test_labels"], str(arrays["source"])
+    )
 
 
 def images_to_vectors(images: np.ndarray):

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from latentspace.artifact_files import REBUILD, read_text
 from latentspace.atomic_files import write_text_atomic
 from latentspace.errors import LatentspaceError
 
@@ -60,6 +61,7 @@ ARRAY_DTYPES = ("float16", "float32", "uint8")
 ALIGNMENT_BYTES = 8
 IMAGE_SHAPE = (28, 28)
 ACTIVATIONS = ("relu", "sigmoid")
+BUNDLE_FILE = "an explorer bundle, a script from the explorer-export step"
 
 # The whole file: a leading comment, then one call with the JSON payload.
 _BUNDLE_PATTERN = re.compile(
@@ -368,11 +370,8 @@ def write_bundle(bundle: ExplorerBundle, path: str | os.PathLike) -> None:
 
 
 def read_bundle(path: str | os.PathLike) -> ExplorerBundle:
+    text = read_text(path, BUNDLE_FILE)
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise BundleError(f"{path}: explorer bundle not found") from None
-    except UnicodeDecodeError:
-        raise BundleError(f"{path}: not an explorer bundle (not UTF-8 text)") from None
-    return parse_bundle(text, str(path))
+        return parse_bundle(text, str(path))
+    except BundleError as error:
+        raise BundleError(f"{error}; {REBUILD}") from None

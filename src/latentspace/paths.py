@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentspace import geometry
+from latentspace.artifact_files import damaged, read_npz
 from latentspace.atomic_files import atomic_path
 from latentspace.errors import LatentspaceError
 
@@ -159,6 +160,9 @@ def decode_path(model, path: LatentPath, batch_size: int = 1024) -> DecodedPath:
 # --------------------------------------------------------------------------
 
 
+DECODED_PATH_FILE = "a decoded path .npz from the decode step"
+
+
 def save_decoded_path(decoded: DecodedPath, path: str | os.PathLike) -> None:
     """Write ``decoded`` as an .npz with the arrays latents (N, D), t (N,), images (N, 28, 28)."""
     with atomic_path(path) as tmp:
@@ -167,18 +171,13 @@ def save_decoded_path(decoded: DecodedPath, path: str | os.PathLike) -> None:
 
 def load_decoded_path(path: str | os.PathLike) -> DecodedPath:
     """Read a file written by :func:`save_decoded_path`, checking its arrays' shapes."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            latents, times, images = archive["latents"], archive["t"], archive["images"]
-    except FileNotFoundError:
-        raise LatentspaceError(f"{path}: decoded path file not found (run the decode step first)") from None
-    except (KeyError, OSError, ValueError) as error:
-        raise LatentspaceError(f"{path}: not a decoded path file ({error})") from None
+    arrays = read_npz(path, DECODED_PATH_FILE, {"latents": (np.floating, 2), "t": (np.floating, 1),
+                                                "images": (np.uint8, 3)})
+    latents, times, images = arrays["latents"], arrays["t"], arrays["images"]
     count = len(latents)
-    if (latents.ndim != 2 or times.shape != (count,) or images.dtype != np.uint8
-            or images.shape != (count, IMAGE_SIDE, IMAGE_SIDE)):
-        raise LatentspaceError(
-            f"{path}: expected latents (N, D), t (N,) and uint8 images (N, 28, 28), got "
-            f"{latents.shape}, {times.shape} and {images.dtype} {images.shape}"
+    if times.shape != (count,) or images.shape != (count, IMAGE_SIDE, IMAGE_SIDE):
+        raise damaged(
+            path, f"latents {latents.shape}, t {times.shape} and images {images.shape} do not match",
+            f"{DECODED_PATH_FILE} with latents (N, D), t (N,) and uint8 images (N, 28, 28)",
         )
     return DecodedPath(latents, times, images)

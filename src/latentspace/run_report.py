@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from latentspace.artifact_files import checked_contents, damaged, read_csv_rows
 from latentspace.errors import LatentspaceError
 from latentspace.geometry import ball_volume
 
@@ -62,6 +63,14 @@ def parse_benchmark(text: str, name: str) -> dict:
     rows = list(csv.DictReader(io.StringIO(text), delimiter="\t"))
     if not rows or "s" not in rows[0]:
         raise LatentspaceError(f"benchmark {name}: expected Snakemake's TSV with an 's' column, got {text[:60]!r}")
+    try:
+        return summarise_benchmark(rows, name)
+    except ValueError as error:
+        raise LatentspaceError(f"benchmark {name}: {error}") from None
+
+
+def summarise_benchmark(rows: list[dict], name: str) -> dict:
+    """The rows of a benchmark TSV (at least one, with an 's' column) summarised as in :func:`parse_benchmark`."""
 
     def mean_of(column: str) -> float | None:
         values = []
@@ -74,7 +83,7 @@ def parse_benchmark(text: str, name: str) -> dict:
 
     wall_seconds = mean_of("s")
     if wall_seconds is None:
-        raise LatentspaceError(f"benchmark {name}: column 's' is not a number")
+        raise ValueError("column 's' is not a number")
     return {
         "name": name,
         "wall_seconds": wall_seconds,
@@ -195,11 +204,12 @@ def format_seconds(seconds: float | None) -> str:
 def load_benchmarks(named_paths: dict[str, Path]) -> list[dict]:
     benchmarks = []
     for name, path in named_paths.items():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise LatentspaceError(f"benchmark {name}: {path} not found") from None
-        benchmarks.append(parse_benchmark(text, name))
+        what = f"Snakemake's benchmark TSV of the {name} job"
+        rows = read_csv_rows(path, what, ("s",), exact=False, delimiter="\t")
+        if not rows:
+            raise damaged(path, "holds no measurement", what)
+        with checked_contents(path, what):
+            benchmarks.append(summarise_benchmark(rows, name))
     return benchmarks
 
 

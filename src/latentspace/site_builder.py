@@ -16,7 +16,6 @@ Templates see:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -26,7 +25,9 @@ from pathlib import Path
 
 import jinja2
 
+from latentspace.artifact_files import read_csv_rows, read_json
 from latentspace.atomic_files import atomic_directory
+from latentspace.decoder_export import read_bundle
 from latentspace.errors import LatentspaceError
 from latentspace.math_render import install_katex_assets, render_math_in_html
 from latentspace.run_report import format_seconds, parse_yaml
@@ -91,13 +92,6 @@ def template_environment(templates_dir: str | os.PathLike) -> jinja2.Environment
     return environment
 
 
-def load_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LatentspaceError(f"{path}: file not found") from None
-    except json.JSONDecodeError as error:
-        raise LatentspaceError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None
 
 
 def parse_references(text: str, source: str) -> list[dict]:
@@ -137,6 +131,15 @@ def svg_size(text: str) -> tuple[int, int] | None:
             return None
         lengths.append(round(float(length.group(1)) * _CSS_PX_PER_UNIT[length.group(2)]))
     return lengths[0], lengths[1]
+
+
+def check_asset(name: str, source: Path) -> None:
+    """Refuse a damaged table or explorer bundle before the page links it (figures are copied as they are)."""
+    suffix = source.suffix.lower()
+    if suffix == ".csv":
+        read_csv_rows(source, f"the {name} asset, a CSV table")
+    elif suffix == ".js":  # every script among the assets is an explorer bundle (decoder_export)
+        read_bundle(source)
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
@@ -217,8 +220,9 @@ def render_site(
             size = image_size(source)
             if size:
                 asset_sizes[name] = size
+            check_asset(name, source)
             if source.suffix.lower() == ".json":
-                asset_data[name] = load_json(source)
+                asset_data[name] = read_json(source, f"the {name} asset, a JSON object")
         static = templates_dir / STATIC_FOLDER
         if static.is_dir():
             shutil.copytree(static, build / STATIC_FOLDER)

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
+from latentspace.artifact_files import checked_contents, read_csv_rows
 from latentspace.errors import TrainingError
 from latentspace.model import VAE, VAEConfig, loss_terms
 from latentspace.progress import EpochReporter
@@ -303,8 +304,9 @@ def history_to_csv(history: list[EpochRecord]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def history_from_csv(text: str) -> list[EpochRecord]:
-    rows = [line.split(",") for line in text.strip().splitlines()]
-    if not rows or tuple(rows[0]) != HISTORY_COLUMNS:
-        raise TrainingError(f"history: expected the columns {', '.join(HISTORY_COLUMNS)}")
-    return [EpochRecord(int(row[0]), *(float(value) for value in row[1:])) for row in rows[1:]]
+def load_history(path) -> list[EpochRecord]:
+    """The per-epoch history a train step wrote with :func:`history_to_csv`."""
+    what = "a training history CSV from the train step"
+    rows = read_csv_rows(path, what, HISTORY_COLUMNS)
+    with checked_contents(path, what):
+        return [EpochRecord(int(row["epoch"]), *(float(row[column]) for column in HISTORY_COLUMNS[1:])) for row in rows]

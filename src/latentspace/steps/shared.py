@@ -1,4 +1,4 @@
-"""Command-line glue that many steps share: device options, NAME=PATH pairs, reading and writing JSON.
+"""Command-line glue that many steps share: device options, NAME=PATH pairs, writing JSON.
 
 Not a step itself (``STEPS`` does not list it). It imports little, on purpose: every module
 it imports is part of the re-run trigger of each step that uses it.
@@ -45,22 +45,3 @@ def write_json(path, value) -> None:
     from latentspace.atomic_files import write_text_atomic
 
     write_text_atomic(path, json.dumps(value, indent=2) + "\n")
-
-
-def read_text(path, what: str) -> str:
-    """The text of a file the pipeline wrote, or a one-line error naming it."""
-    path = Path(path)
-    if not path.is_file():
-        raise LatentspaceError(f"{path}: {what} not found")
-    return path.read_text(encoding="utf-8")
-
-
-def read_json(path) -> dict:
-    """The JSON document of a file the pipeline wrote, or a one-line error naming it."""
-    path = Path(path)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LatentspaceError(f"{path}: file not found") from None
-    except json.JSONDecodeError as error:
-        raise LatentspaceError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None

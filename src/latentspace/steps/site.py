@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from latentspace.errors import LatentspaceError
 
@@ -34,14 +33,15 @@ def run(args) -> None:
         parse_figure_latent_dims,
         shared_dataset,
     )
+    from latentspace.artifact_files import read_json
     from latentspace.site_builder import RUN_CONFIG_FILE, render_site
-    from latentspace.steps.shared import parse_named_paths, read_json
+    from latentspace.steps.shared import parse_named_paths
 
     try:
         run_config = json.loads(args.run_config_json)
     except json.JSONDecodeError as error:
         raise LatentspaceError(f"--run-config-json: not valid JSON ({error.msg})") from None
-    models = model_rows([read_json(Path(path)) for path in args.metrics])
+    models = model_rows([read_json(path, "a model's metrics JSON from the train step") for path in args.metrics])
     figure_latent_dims = parse_figure_latent_dims(args.figure_latent_dim)
     context = {
         "title": args.title,

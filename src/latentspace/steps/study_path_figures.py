@@ -13,11 +13,11 @@ def add_arguments(parser) -> None:
 def run(args) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.study_paths import path_metric_figure
-    from latentspace.steps.shared import parse_named_paths, read_text
+    from latentspace.steps.shared import parse_named_paths
     from latentspace.study.labels import METRICS
-    from latentspace.study.report import csv_to_rows
+    from latentspace.study.report import read_path_table
 
-    rows = csv_to_rows(read_text(args.paths, "path metrics table"))
+    rows = read_path_table(args.paths)
     for metric, path in parse_named_paths(args.output, "--output").items():
         if metric not in METRICS:
             raise LatentspaceError(f"--output: unknown metric {metric!r}, expected one of {', '.join(METRICS)}")

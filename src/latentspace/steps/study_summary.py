@@ -24,20 +24,23 @@ def add_arguments(parser) -> None:
 
 def run(args) -> None:
     from latentspace.atomic_files import write_text_atomic
-    from latentspace.steps.shared import read_json, read_text, write_json
+    from latentspace.steps.shared import write_json
     from latentspace.study.report import (
         MIDPOINT_COLUMNS,
         MODEL_COLUMNS,
         PATH_COLUMNS,
         build_summary,
-        csv_to_rows,
         model_row,
+        read_classifier_metrics,
+        read_midpoint_table,
+        read_model_statistics,
+        read_path_table,
         rows_to_csv,
     )
 
-    statistics = [read_json(path) for path in args.statistics]
-    path_rows = [row for path in args.paths for row in csv_to_rows(read_text(path, "path metrics table"))]
-    midpoint_rows = [row for path in args.midpoints for row in csv_to_rows(read_text(path, "midpoint table"))]
+    statistics = [read_model_statistics(path) for path in args.statistics]
+    path_rows = [row for path in args.paths for row in read_path_table(path)]
+    midpoint_rows = [row for path in args.midpoints for row in read_midpoint_table(path)]
     settings = {
         "pairs": args.pairs,
         "path_steps": args.path_steps,
@@ -46,7 +49,7 @@ def run(args) -> None:
         "confidence_level": args.confidence_level,
         "seed": args.seed,
     }
-    summary = build_summary(settings, read_json(args.classifier_metrics), statistics, midpoint_rows)
+    summary = build_summary(settings, read_classifier_metrics(args.classifier_metrics), statistics, midpoint_rows)
     order = {dim: index for index, dim in enumerate(summary["latent_dims"])}
     by_size = sorted(statistics, key=lambda entry: entry["latent_dim"])
     write_text_atomic(args.models_out, rows_to_csv([model_row(entry) for entry in by_size], MODEL_COLUMNS))

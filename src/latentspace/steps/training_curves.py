@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from latentspace.errors import LatentspaceError
-
 
 def add_arguments(parser) -> None:
     parser.add_argument("--history", action="append", required=True, metavar="LATENT_DIM=PATH")
@@ -14,11 +12,8 @@ def run(args) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.training_curves import training_curves_figure
     from latentspace.steps.shared import parse_named_paths
-    from latentspace.training import history_from_csv
+    from latentspace.training import load_history
 
-    histories = {}
-    for name, path in parse_named_paths(args.history, "--history").items():
-        if not path.is_file():
-            raise LatentspaceError(f"{path}: history file not found")
-        histories[int(name)] = history_from_csv(path.read_text(encoding="utf-8"))
+    named = parse_named_paths(args.history, "--history")
+    histories = {int(name): load_history(path) for name, path in named.items()}
     save_figure(training_curves_figure(histories), args.output)

@@ -21,19 +21,20 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from latentspace.checkpoints import UNREADABLE_FILE_ERRORS, cpu_state_dict, first_line, save_torch_payload
+from latentspace.artifact_files import checked_contents, damaged, read_torch_payload
+from latentspace.checkpoints import cpu_state_dict, save_torch_payload
 from latentspace.errors import LatentspaceError
 from latentspace.progress import EpochReporter
 
 CLASS_COUNT = 10
 IMAGE_SIDE = 28
 FORMAT_VERSION = 1
+CLASSIFIER_FILE = "a latentspace digit classifier"
 PREDICT_BATCH_SIZE = 2048
 
 
@@ -172,15 +173,10 @@ def save_classifier(path: str | os.PathLike, classifier: DigitClassifier, settin
 
 
 def load_classifier(path: str | os.PathLike, device: torch.device | str = "cpu") -> DigitClassifier:
-    path = Path(path)
-    if not path.is_file():
-        raise LatentspaceError(f"{path}: classifier file not found (run the study-classifier step first)")
-    try:
-        payload = torch.load(path, map_location=device, weights_only=True)
-        if payload["format_version"] != FORMAT_VERSION:
-            raise ValueError(f"format {payload['format_version']}, expected {FORMAT_VERSION}")
+    payload = read_torch_payload(path, CLASSIFIER_FILE, ("format_version", "dropout", "state_dict"), map_location=device)
+    if payload["format_version"] != FORMAT_VERSION:
+        raise damaged(path, f"format version {payload['format_version']!r}, not {FORMAT_VERSION}", CLASSIFIER_FILE)
+    with checked_contents(path, CLASSIFIER_FILE):
         classifier = DigitClassifier(float(payload["dropout"]))
         classifier.load_state_dict(payload["state_dict"])
-    except UNREADABLE_FILE_ERRORS as error:
-        raise LatentspaceError(f"{path}: not a latentspace digit classifier ({first_line(error)})") from None
     return classifier.to(device).eval()

@@ -15,6 +15,7 @@ import csv
 import io
 import itertools
 
+from latentspace.artifact_files import checked_contents, read_csv_rows, read_json
 from latentspace.study.labels import BASELINE_METHOD, METHOD_LABELS, METHODS, SOURCE_LABELS, SOURCES
 
 PATH_COLUMNS = ("latent_dim", "source", "method", "metric", "t", "mean", "ci_low", "ci_high")
@@ -52,8 +53,13 @@ def rows_to_csv(rows: list[dict], columns: tuple[str, ...]) -> str:
 
 def csv_to_rows(text: str) -> list[dict]:
     """Rows of CSV text with numbers converted back; empty cells are left out of a row."""
+    return typed_rows(csv.DictReader(io.StringIO(text)))
+
+
+def typed_rows(raw_rows) -> list[dict]:
+    """Rows of strings (as csv.DictReader gives them) with numbers converted back; empty cells left out."""
     rows = []
-    for raw in csv.DictReader(io.StringIO(text)):
+    for raw in raw_rows:
         row = {}
         for key, value in raw.items():
             if value == "":
@@ -61,6 +67,38 @@ def csv_to_rows(text: str) -> list[dict]:
             row[key] = value if key in TEXT_COLUMNS else int(value) if key in INTEGER_COLUMNS else float(value)
         rows.append(row)
     return rows
+
+
+def _read_table(path, columns: tuple[str, ...], what: str) -> list[dict]:
+    rows = read_csv_rows(path, what, columns)
+    with checked_contents(path, what):
+        return typed_rows(rows)
+
+
+def read_path_table(path) -> list[dict]:
+    """A path metrics table (PATH_COLUMNS), of one model or gathered."""
+    return _read_table(path, PATH_COLUMNS, "a path metrics CSV of the study")
+
+
+def read_midpoint_table(path) -> list[dict]:
+    """A midpoint table (MIDPOINT_COLUMNS), of one model or gathered."""
+    return _read_table(path, MIDPOINT_COLUMNS, "a midpoint CSV of the study")
+
+
+def read_model_statistics(path) -> dict:
+    """One model's statistics (latent_norms.model_statistics), as the study-model step wrote them."""
+    return read_json(path, "a model's statistics JSON from the study-model step",
+                     ("latent_dim", "kl_per_dim_nats", "norm_ratio_quantiles"))
+
+
+def read_classifier_metrics(path) -> dict:
+    return read_json(path, "the study classifier's metrics JSON",
+                     ("test_accuracy", "min_accuracy", "meets_bar", "test_size"))
+
+
+def read_summary(path) -> dict:
+    """The study's summary (:func:`build_summary`), as the study-summary step wrote it."""
+    return read_json(path, "the study's summary JSON", ("models",))
 
 
 def model_row(statistics: dict) -> dict:
