@@ -72,7 +72,7 @@ def run_train(args) -> None:
     from latentspace.checkpoints import resume_or_start, save_model, save_training_state
     from latentspace.code_version import package_source_hash
     from latentspace.datasets import images_to_vectors, load_dataset
-    from latentspace.devices import resolve_device
+    from latentspace.devices import resolve_training_device
     from latentspace.model import VAEConfig
     from latentspace.progress import EpochReporter
     from latentspace.signals import EXIT_INTERRUPTED, stop_requested_by
@@ -93,7 +93,7 @@ def run_train(args) -> None:
     if args.latent_dim < 1:
         raise LatentspaceError(f"latent_dim: expected a positive integer, got {args.latent_dim}")
     settings = TrainSettings(args.epochs, args.batch_size, args.learning_rate, args.seed)
-    device = resolve_device(args.device)
+    device = resolve_training_device(args.device)
     dataset = load_dataset(args.data)
     train_x = images_to_vectors(dataset.train_images).to(device)
     test_x = images_to_vectors(dataset.test_images).to(device)
