@@ -109,7 +109,9 @@ def run_train(args) -> None:
         state = new_training_state(build_model(config, args.seed, device), settings)
         run_epochs(state, train_x, test_x, settings, reporter)
     else:
-        signature = training_signature(config, settings, train_x, test_x, package_source_hash(TRAINING_CODE_MODULES))
+        # The signature hashes the uint8 images (a quarter of the float vectors' bytes), on the run's device.
+        images = (torch.from_numpy(dataset.train_images).to(device), torch.from_numpy(dataset.test_images).to(device))
+        signature = training_signature(config, settings, *images, package_source_hash(TRAINING_CODE_MODULES))
         state, how = resume_or_start(args.checkpoint, config, settings, signature, device)
         print(how, file=sys.stderr)
         with stop_requested_by() as stop:
