@@ -4,9 +4,10 @@ The whole training set lives on the device as one (N, 784) float tensor; each ep
 draws one permutation and slices batches out of it, so no per-sample conversion or
 DataLoader worker sits in the hot loop. On CUDA the step of every full batch is one
 captured graph, replayed (``latentspace.graph_step``); the ragged last batch, and every
-batch on the CPU and MPS, run eagerly, step by step, through the same ``_train_step``. Every random draw (the permutation, the
-reparameterisation noise, the initial weights) comes from generators seeded by the
-configured seed, so the same settings on the same machine give identical weights.
+batch on the CPU and MPS, run eagerly through the same ``_train_step``. Every random
+draw (the permutation, the reparameterisation noise, the initial weights) comes from
+generators seeded by the configured seed, so the same settings on the same machine give
+identical weights.
 
 A run can stop after any epoch and continue later bit for bit: ``TrainingState`` holds
 everything the next epoch depends on (weights, Adam's moments, both generators, the
