@@ -1,6 +1,8 @@
-"""Choose the torch device: ``auto`` picks cuda, then mps, then cpu."""
+"""Choose the torch device: ``auto`` picks cuda, then mps, then cpu; make CUDA training reproducible."""
 
 from __future__ import annotations
+
+import os
 
 import torch
 
@@ -24,4 +26,34 @@ def resolve_device(name: str = "auto") -> torch.device:
         raise DeviceError(f"device: {name!r} was requested but only {torch.cuda.device_count()} CUDA devices exist")
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise DeviceError(f"device: {name!r} was requested but MPS is not available on this machine")
+    return device
+
+
+# cuBLAS settings under which its results do not depend on how streams share its
+# workspace (NVIDIA's cuBLAS documentation, "Results reproducibility"); torch refuses
+# deterministic mode with any other value.
+DETERMINISTIC_CUBLAS_WORKSPACES = (":4096:8", ":16:8")
+
+
+def make_cuda_deterministic() -> None:
+    """Same config, same GPU, same torch: the same weights, bit for bit.
+
+    Sets ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` (unless already one of the deterministic
+    values) and ``torch.use_deterministic_algorithms(True)``. cuBLAS reads the variable
+    when torch first creates its handle, so call this before the first CUDA computation;
+    ``resolve_device`` only queries whether CUDA exists, which is early enough.
+    """
+    if os.environ.get("CUBLAS_WORKSPACE_CONFIG") not in DETERMINISTIC_CUBLAS_WORKSPACES:
+        os.environ["CUBLAS_WORKSPACE_CONFIG"] = DETERMINISTIC_CUBLAS_WORKSPACES[0]
+    torch.use_deterministic_algorithms(True)
+
+
+def resolve_training_device(name: str = "auto") -> torch.device:
+    """``resolve_device``, with CUDA made deterministic (``make_cuda_deterministic``) when it is chosen.
+
+    The CPU and MPS settings are left as they are.
+    """
+    device = resolve_device(name)
+    if device.type == "cuda":
+        make_cuda_deterministic()
     return device

@@ -38,15 +38,17 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> None:
+    import torch
+
     from latentspace.atomic_files import write_text_atomic
     from latentspace.checkpoints import resume_or_start, save_model, save_training_state
     from latentspace.cluster import unused_gpu_warning
     from latentspace.code_version import package_source_hash
     from latentspace.datasets import images_to_vectors, load_dataset
+    from latentspace.devices import resolve_training_device
     from latentspace.model import VAEConfig
     from latentspace.progress import EpochReporter
     from latentspace.signals import EXIT_INTERRUPTED, stop_requested_by
-    from latentspace.steps.shared import prepare_torch
     from latentspace.training import (
         TRAINING_CODE_MODULES,
         TrainingInterrupted,
@@ -62,7 +64,9 @@ def run(args) -> None:
     if args.latent_dim < 1:
         raise LatentspaceError(f"latent_dim: expected a positive integer, got {args.latent_dim}")
     settings = TrainSettings(args.epochs, args.batch_size, args.learning_rate, args.seed)
-    device = prepare_torch(args)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_training_device(args.device)
     gpu_warning = unused_gpu_warning(os.environ, device)
     if gpu_warning:
         print(f"latentspace train: {gpu_warning}", file=sys.stderr)
@@ -81,7 +85,9 @@ def run(args) -> None:
         state = new_training_state(build_model(config, args.seed, device), settings)
         run_epochs(state, train_x, test_x, settings, reporter)
     else:
-        signature = training_signature(config, settings, train_x, test_x, package_source_hash(TRAINING_CODE_MODULES))
+        # The signature hashes the uint8 images (a quarter of the float vectors' bytes), on the run's device.
+        images = (torch.from_numpy(dataset.train_images).to(device), torch.from_numpy(dataset.test_images).to(device))
+        signature = training_signature(config, settings, *images, package_source_hash(TRAINING_CODE_MODULES))
         state, how = resume_or_start(args.checkpoint, config, settings, signature, device)
         print(how, file=sys.stderr)
         with stop_requested_by() as stop:

@@ -1,0 +1,275 @@
+"""The replayed CUDA training path: its batching on any device, its equality with eager steps on CUDA.
+
+On the CPU: the batch plan covers each image once per epoch in the permutation's order,
+the static-buffer gather copies the rows indexing would, and an epoch driven the way the
+replayed path drives it (full batches through fixed input and noise buffers, the ragged
+batch eagerly) gives the eager loop's weights bit for bit when the captured step is run
+directly instead of replayed. Restoring the state the warm-up changed gives a fresh
+optimizer's next step. On CUDA (skipped without one): one replayed step equals one eager
+step, training twice gives the same weights, replayed epochs equal eager ones, a failed
+capture falls back with one warning line, and a stopped run resumes bit for bit.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from latentspace.batching import BatchPlan, epoch_order, gather_into
+from latentspace.checkpoints import load_training_state, save_training_state
+from latentspace.datasets import build_dataset, images_to_vectors
+from latentspace.graph_step import ModelSnapshot, ReplayedStep
+from latentspace.model import VAEConfig
+from latentspace.training import (
+    TrainingInterrupted,
+    TrainSettings,
+    _train_step,
+    build_model,
+    make_optimizer,
+    new_training_state,
+    run_epochs,
+    tensors_sha256,
+    train_epoch,
+)
+
+CPU = torch.device("cpu")
+CONFIG = VAEConfig(latent_dim=3, hidden_dims=(48, 24))
+BATCH = 64
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    dataset = build_dataset("mnist-5k", seed=0, test_fraction=0.1)
+    # 1000 = 15 full batches of 64 and a ragged one of 40.
+    return images_to_vectors(dataset.train_images[:1000]), images_to_vectors(dataset.test_images[:200])
+
+
+# Batch plan, order and gather (device-independent).
+
+
+@settings(max_examples=200, deadline=None)
+@given(size=st.integers(1, 2000), batch_size=st.integers(1, 300))
+def test_plan_covers_every_position_once_in_order(size, batch_size):
+    plan = BatchPlan(size, batch_size)
+    bounds = plan.bounds()
+    assert [start for start, _ in bounds] == list(range(0, size, batch_size))
+    assert bounds[0][0] == 0 and bounds[-1][1] == size
+    assert all(stop == next_start for (_, stop), (next_start, _) in zip(bounds, bounds[1:]))
+    sizes = [stop - start for start, stop in bounds]
+    assert sizes[: plan.full_batches] == [batch_size] * plan.full_batches
+    assert len(bounds) == plan.full_batches + (plan.remainder > 0)
+    assert plan.full_batches * batch_size + plan.remainder == size
+    if plan.remainder:
+        assert sizes[-1] == plan.remainder < batch_size
+
+
+def test_plan_refuses_empty_input():
+    with pytest.raises(ValueError):
+        BatchPlan(0, 10)
+    with pytest.raises(ValueError):
+        BatchPlan(10, 0)
+
+
+def test_epoch_order_is_the_eager_loops_permutation():
+    first, second = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    for _ in range(3):  # successive epochs keep drawing from the same stream
+        assert torch.equal(epoch_order(1000, first, CPU), torch.randperm(1000, generator=second))
+    assert sorted(epoch_order(50, first, CPU).tolist()) == list(range(50))
+
+
+def test_gather_into_copies_the_indexed_rows_into_the_same_buffer(digits):
+    train_x, _ = digits
+    order = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(0))
+    buffer = torch.empty(BATCH, train_x.shape[1])
+    address = buffer.data_ptr()
+    seen = []
+    for start, stop in BatchPlan(len(train_x), BATCH).bounds()[:-1]:
+        gathered = gather_into(buffer, train_x, order[start:stop])
+        assert gathered.data_ptr() == address
+        assert torch.equal(gathered, train_x[order[start:stop]])
+        seen.extend(order[start:stop].tolist())
+    with pytest.raises(ValueError, match="cannot hold"):
+        gather_into(buffer, train_x, order[:10])
+    assert len(seen) == len(set(seen)) == BATCH * (len(train_x) // BATCH)
+
+
+class DirectStep(ReplayedStep):
+    """The captured step's CPU stand-in: runs the step itself on the fixed buffers instead of a graph.
+
+    Everything else of ReplayedStep runs as on CUDA: the gather into the input buffer,
+    the noise drawn into the noise buffer, the sums added into ``totals``.
+    """
+
+    def __init__(self, model, optimizer, batch_size):
+        inputs = torch.zeros(batch_size, model.config.input_dim)
+        noise = torch.zeros(batch_size, model.config.latent_dim)
+        totals = torch.zeros(2)
+        super().__init__(self, inputs, noise, totals, [])
+        self.step = lambda: _train_step(model, optimizer, inputs, noise, totals)
+        self.replays = 0
+
+    def replay(self):  # called as self.graph.replay()
+        self.replays += 1
+        self.step()
+
+
+def test_epochs_through_static_buffers_equal_the_eager_loop_bit_for_bit(digits):
+    train_x, _ = digits
+    results = []
+    for replayed in (False, True):
+        model = build_model(CONFIG, 4, CPU)
+        optimizer = make_optimizer(model, 1e-3)
+        shuffle, noise = torch.Generator().manual_seed(5), torch.Generator().manual_seed(6)
+        step = DirectStep(model, optimizer, BATCH) if replayed else None
+        losses = [train_epoch(model, optimizer, train_x, BATCH, shuffle, noise, replayed=step) for _ in range(2)]
+        if step is not None:
+            assert step.replays == 2 * (len(train_x) // BATCH)  # the ragged batch ran eagerly
+        results.append((losses, tensors_sha256(*model.state_dict().values()), shuffle.get_state(), noise.get_state()))
+    (eager_losses, eager_hash, *eager_rngs), (static_losses, static_hash, *static_rngs) = results
+    assert static_losses == eager_losses
+    assert static_hash == eager_hash
+    for eager_rng, static_rng in zip(eager_rngs, static_rngs):
+        assert torch.equal(eager_rng, static_rng)
+
+
+def test_restoring_a_snapshot_undoes_warmup_steps(digits):
+    train_x, _ = digits
+    batch = train_x[:BATCH]
+
+    def one_step(model, optimizer):
+        noise = torch.randn(BATCH, CONFIG.latent_dim, generator=torch.Generator().manual_seed(1))
+        _train_step(model, optimizer, batch, noise, torch.zeros(2))
+
+    for steps_before in (0, 2):  # a fresh optimizer (no state yet) and one with state
+        reference, warmed = build_model(CONFIG, 8, CPU), build_model(CONFIG, 8, CPU)
+        reference_optimizer, warmed_optimizer = make_optimizer(reference, 1e-3), make_optimizer(warmed, 1e-3)
+        for _ in range(steps_before):
+            one_step(reference, reference_optimizer)
+            one_step(warmed, warmed_optimizer)
+        snapshot = ModelSnapshot(warmed, warmed_optimizer)
+        for _ in range(3):
+            one_step(warmed, warmed_optimizer)
+        snapshot.restore()
+        one_step(reference, reference_optimizer)
+        one_step(warmed, warmed_optimizer)
+        for name, tensor in reference.state_dict().items():
+            assert torch.equal(warmed.state_dict()[name], tensor), (steps_before, name)
+        for param_ref, param_warm in zip(reference.parameters(), warmed.parameters()):
+            for key, value in reference_optimizer.state[param_ref].items():
+                assert torch.equal(warmed_optimizer.state[param_warm][key], value), (steps_before, key)
+
+
+# CUDA: skipped on machines without a GPU.
+
+
+def cuda_digits(digits):
+    return tuple(tensor.cuda() for tensor in digits)
+
+
+@pytest.fixture
+def deterministic_cuda():
+    from latentspace.devices import make_cuda_deterministic
+
+    previous = torch.are_deterministic_algorithms_enabled()
+    make_cuda_deterministic()
+    yield torch.device("cuda")
+    torch.use_deterministic_algorithms(previous)
+
+
+def train_cuda(digits, epochs=3, replay=True, seed=2, should_stop=None, state=None, on_epoch_end=None):
+    train_x, test_x = cuda_digits(digits)
+    settings_ = TrainSettings(epochs=epochs, batch_size=BATCH, learning_rate=1e-3, seed=seed)
+    if state is None:
+        state = new_training_state(build_model(CONFIG, seed, torch.device("cuda")), settings_)
+    run_epochs(state, train_x, test_x, settings_, on_epoch_end=on_epoch_end, should_stop=should_stop, replay=replay)
+    return state
+
+
+def weights_hash(state) -> str:
+    return tensors_sha256(*state.model.state_dict().values())
+
+
+@needs_cuda
+def test_one_replayed_step_equals_one_eager_step(digits, deterministic_cuda):
+    from latentspace.training import capture_train_step
+
+    train_x = digits[0].cuda()
+    indices = torch.arange(BATCH, 2 * BATCH, device="cuda")
+    eager, replayed = build_model(CONFIG, 9, deterministic_cuda), build_model(CONFIG, 9, deterministic_cuda)
+    eager_optimizer, replayed_optimizer = make_optimizer(eager, 1e-3), make_optimizer(replayed, 1e-3)
+    step = capture_train_step(replayed, replayed_optimizer, BATCH)
+    for name, tensor in eager.state_dict().items():  # capture and warm-up left the weights as they were
+        assert torch.equal(replayed.state_dict()[name], tensor), name
+    for _ in range(2):  # the first step and one from Adam's state
+        eager_noise = torch.Generator(device="cuda").manual_seed(10)
+        replayed_noise = torch.Generator(device="cuda").manual_seed(10)
+        eager_totals = torch.zeros(2, device="cuda")
+        step.totals.zero_()
+        _train_step(
+            eager, eager_optimizer, train_x[indices],
+            torch.randn((BATCH, CONFIG.latent_dim), generator=eager_noise, device="cuda"), eager_totals,
+        )  # fmt: skip
+        step.run(train_x, indices, replayed_noise)
+        assert torch.equal(step.totals, eager_totals)
+        assert torch.equal(replayed_noise.get_state(), eager_noise.get_state())
+        for name, tensor in eager.state_dict().items():
+            assert torch.equal(replayed.state_dict()[name], tensor), name
+        for param_eager, param_replayed in zip(eager.parameters(), replayed.parameters()):
+            for key, value in eager_optimizer.state[param_eager].items():
+                assert torch.equal(replayed_optimizer.state[param_replayed][key], value), key
+
+
+@needs_cuda
+def test_cuda_training_twice_gives_the_same_weights_and_equals_eager(digits, deterministic_cuda):
+    first, second = train_cuda(digits), train_cuda(digits)
+    eager = train_cuda(digits, replay=False)
+    assert weights_hash(first) == weights_hash(second) == weights_hash(eager)
+    assert first.history[-1].train_loss == second.history[-1].train_loss == eager.history[-1].train_loss
+    assert weights_hash(train_cuda(digits, seed=3)) != weights_hash(first)
+
+
+@needs_cuda
+def test_failed_capture_trains_eagerly_with_one_warning_line(digits, deterministic_cuda, monkeypatch, capsys):
+    reference = train_cuda(digits, replay=False)
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("capture refused by the test\nsecond line")
+
+    monkeypatch.setattr(torch.cuda, "graph", refuse)
+    fallback = train_cuda(digits)
+    warning = capsys.readouterr().err
+    assert warning == "latentspace train: CUDA graph capture failed (capture refused by the test); training eagerly\n"
+    assert weights_hash(fallback) == weights_hash(reference)
+
+
+@needs_cuda
+def test_cuda_stop_and_resume_from_checkpoint_is_bit_identical(digits, deterministic_cuda, tmp_path):
+    path = tmp_path / "state.pt"
+    signature = {"test": "cuda-resume"}
+    reference = train_cuda(digits, epochs=4)
+    finished = []
+    with pytest.raises(TrainingInterrupted):
+        train_cuda(
+            digits, epochs=4, should_stop=lambda: len(finished) == 2,
+            on_epoch_end=lambda state: (save_training_state(path, state, signature), finished.append(1)),
+        )  # fmt: skip
+    state = load_training_state(path, signature, deterministic_cuda)
+    assert state.epochs_done == 2
+    assert state.optimizer.param_groups[0]["capturable"]
+    resumed = train_cuda(digits, epochs=4, state=state)
+    assert weights_hash(resumed) == weights_hash(reference)
+    assert [r.train_loss for r in resumed.history] == [r.train_loss for r in reference.history]
+
+
+@needs_cuda
+def test_cuda_nan_loss_stops_with_the_epoch(digits, deterministic_cuda):
+    from latentspace.errors import TrainingError
+
+    train_x, test_x = cuda_digits(digits)
+    settings_ = TrainSettings(epochs=2, batch_size=BATCH, learning_rate=1e30, seed=0)
+    state = new_training_state(build_model(CONFIG, 0, deterministic_cuda), settings_)
+    with pytest.raises(TrainingError, match=r"^epoch 1: the training loss became nan"):
+        run_epochs(state, train_x, test_x, settings_)
