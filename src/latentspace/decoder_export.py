@@ -48,6 +48,7 @@ import numpy as np
 
 from latentspace.atomic_files import write_text_atomic
 from latentspace.errors import LatentspaceError
+from latentspace.images import IMAGE_SHAPE
 
 if TYPE_CHECKING:  # torch is imported where it is used: building the command line stays cheap
     from latentspace.model import VAE
@@ -59,7 +60,6 @@ EXPLORER_KINDS = ("plane", "spiral", "interpolation")
 WEIGHT_DTYPES = ("float16", "float32")
 ARRAY_DTYPES = ("float16", "float32", "uint8")
 ALIGNMENT_BYTES = 8
-IMAGE_SHAPE = (28, 28)
 ACTIVATIONS = ("relu", "sigmoid")
 
 # The whole file: a leading comment, then one call with the JSON payload.

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from latentspace.images import IMAGE_PIXELS, IMAGE_SHAPE
 from latentspace.model import VAE
-
-IMAGE_SIDE = 28
 
 
 @torch.no_grad()
@@ -28,8 +27,8 @@ def decode_latents(model: VAE, latents: np.ndarray, batch_size: int = 4096) -> n
         model.decode(torch.from_numpy(latents[start : start + batch_size]).to(device)).cpu()
         for start in range(0, len(latents), batch_size)
     ]
-    images = torch.cat(decoded) if decoded else torch.empty(0, IMAGE_SIDE * IMAGE_SIDE)
-    return images.numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+    images = torch.cat(decoded) if decoded else torch.empty(0, IMAGE_PIXELS)
+    return images.numpy().reshape(-1, *IMAGE_SHAPE)
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:

@@ -27,9 +27,9 @@ import numpy as np
 from latentspace import geometry
 from latentspace.atomic_files import atomic_path
 from latentspace.errors import LatentspaceError
+from latentspace.images import IMAGE_SHAPE, IMAGE_SIDE
 
 PATH_KINDS = ("spiral_2d", "sphere_spiral", "lerp", "slerp")
-IMAGE_SIDE = 28
 
 
 @dataclass(frozen=True)
@@ -176,9 +176,9 @@ def load_decoded_path(path: str | os.PathLike) -> DecodedPath:
         raise LatentspaceError(f"{path}: not a decoded path file ({error})") from None
     count = len(latents)
     if (latents.ndim != 2 or times.shape != (count,) or images.dtype != np.uint8
-            or images.shape != (count, IMAGE_SIDE, IMAGE_SIDE)):
+            or images.shape != (count, *IMAGE_SHAPE)):
         raise LatentspaceError(
-            f"{path}: expected latents (N, D), t (N,) and uint8 images (N, 28, 28), got "
+            f"{path}: expected latents (N, D), t (N,) and uint8 images (N, {IMAGE_SIDE}, {IMAGE_SIDE}), got "
             f"{latents.shape}, {times.shape} and {images.dtype} {images.shape}"
         )
     return DecodedPath(latents, times, images)

@@ -29,10 +29,10 @@ from torch.nn import functional as F
 
 from latentspace.checkpoints import UNREADABLE_FILE_ERRORS, cpu_state_dict, first_line, save_torch_payload
 from latentspace.errors import LatentspaceError
+from latentspace.images import IMAGE_SIDE
 from latentspace.progress import EpochReporter
 
 CLASS_COUNT = 10
-IMAGE_SIDE = 28
 FORMAT_VERSION = 1
 PREDICT_BATCH_SIZE = 2048
 
