@@ -19,15 +19,10 @@ import pytest
 
 from latentspace import geometry
 from latentspace.checkpoints import load_model
-from latentspace.decoder_export import (
-    decoder_layers,
-    model_with_rounded_decoder,
-    read_bundle,
-    round_layers,
-    rounding_error_bound,
-)
+from latentspace.decoder_export import decoder_layers, round_layers
 from latentspace.decoding import decode_latents, to_uint8
 from latentspace.paths import interpolation_endpoints, load_decoded_path
+from explorer_helpers import model_with_rounded_decoder, read_bundle, rounding_error_bound
 from test_browser import DESKTOP, PHONE, artifacts_dir, chromium, open_site, site_url  # noqa: F401 (fixtures)
 
 # Each explorer and the latent size of its model.

@@ -21,27 +21,24 @@ VAE's Bernoulli means, :meth:`latentspace.model.VAE.decode`).
 
 Weights are stored as float16 by default: with the default widths (512, 256) the three
 decoders hold 1.73 million numbers, 6.9 MB as float32 and 3.5 MB as float16 (4.6 MB once
-in base64). The effect of rounding the weights on the decoded pixels is bounded by
-:func:`rounding_error_bound` (a first-order-exact interval propagation through the layers,
-in exact arithmetic): the tests hold the browser to that bound against the float32 model,
-and to 1e-5 against torch run on the rounded weights.
+in base64). The tests bound the effect of rounding the weights on the decoded pixels
+(``rounding_error_bound`` in tests/explorer_helpers.py, an interval propagation through the
+layers in exact arithmetic) and hold the browser to that bound against the float32 model,
+and to 1e-5 against torch run on the rounded weights; they also read the bundles back.
 
 Same model and settings give byte-identical bundles (sorted JSON keys, no dates, no paths).
-Layout: the decoder as plain arrays and the bound; packing and the three widgets' bundles
-(pure computation); the script text and files; the ``explorer-export`` command.
+Layout: the decoder as plain arrays; packing and the three widgets' bundles (pure
+computation); the script text and its file; the ``explorer-export`` command.
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import math
 import os
-import re
-from dataclasses import dataclass
-
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -61,15 +58,6 @@ WEIGHT_DTYPES = ("float16", "float32")
 ARRAY_DTYPES = ("float16", "float32", "uint8")
 ALIGNMENT_BYTES = 8
 ACTIVATIONS = ("relu", "sigmoid")
-
-# The whole file: a leading comment, then one call with the JSON payload.
-_BUNDLE_PATTERN = re.compile(
-    r"\A/\*.*?\*/\s*" + BUNDLE_FUNCTION + r"\((\{.*\})\);\s*\Z", flags=re.DOTALL
-)
-
-
-class BundleError(LatentspaceError):
-    """A bundle file is missing, malformed or does not describe a decoder."""
 
 
 @dataclass(frozen=True)
@@ -132,76 +120,6 @@ def round_layers(layers: list[Layer], dtype: str) -> list[Layer]:
     return rounded
 
 
-def _activate(values: np.ndarray, activation: str) -> np.ndarray:
-    if activation == "relu":
-        return np.maximum(values, 0.0)
-    if activation == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-values))
-    return values
-
-
-def decode_with_layers(layers: list[Layer], latents: np.ndarray) -> np.ndarray:
-    """Pixel intensities (N, 784) of latents (N, D) through ``layers``, in float64."""
-    activations = np.asarray(latents, dtype=np.float64)                         # (N, D)
-    for layer in layers:
-        activations = _activate(activations @ layer.weight.T.astype(np.float64) + layer.bias, layer.activation)
-    return activations
-
-
-def rounding_error_bound(layers: list[Layer], rounded_layers: list[Layer], latents: np.ndarray) -> np.ndarray:
-    """Bound (N, 784) on |decoded with rounded_layers - decoded with layers| at latents (N, D).
-
-    With x the activations of the exact layers and e a bound on |x~ - x| (e = 0 at the
-    input), each layer gives |W~ x~ + b~ - (W x + b)| <= |W~| e + |W~ - W| |x| + |b~ - b|.
-    ReLU is 1-Lipschitz and keeps the bound; the sigmoid's slope is at most 1/4, and at
-    most its largest value on the interval [a - e, a + e] around the exact pre-activation
-    a, which is what is used. Exact arithmetic: the float32 arithmetic of an evaluation
-    adds a few 1e-7 on top.
-    """
-    exact = np.asarray(latents, dtype=np.float64)                              # (N, D)
-    bound = np.zeros_like(exact)                                               # (N, D)
-    for layer, rounded in zip(layers, rounded_layers, strict=True):
-        weight = layer.weight.astype(np.float64)                               # (out, in)
-        weight_error = np.abs(rounded.weight.astype(np.float64) - weight)      # (out, in)
-        bias_error = np.abs(rounded.bias.astype(np.float64) - layer.bias)      # (out,)
-        pre_activation = exact @ weight.T + layer.bias                         # (N, out)
-        bound = bound @ np.abs(rounded.weight.astype(np.float64)).T + np.abs(exact) @ weight_error.T + bias_error
-        if layer.activation == "sigmoid":
-            # The sigmoid's slope s(1 - s) peaks at 0: take it at the point of the interval nearest 0.
-            nearest = np.maximum(np.abs(pre_activation) - bound, 0.0)
-            steepest = 1.0 / (1.0 + np.exp(-nearest))
-            bound = bound * steepest * (1.0 - steepest)
-        exact = _activate(pre_activation, layer.activation)
-    return bound
-
-
-def model_with_rounded_decoder(model: VAE, dtype: str) -> VAE:
-    """A copy of ``model`` whose decoder weights are rounded to ``dtype`` (the reference the page reproduces)."""
-    import torch
-    from torch import nn
-
-    rounded = copy.deepcopy(model)
-    linear_modules = [module for module in rounded.decoder if isinstance(module, nn.Linear)]
-    for layer, module in zip(round_layers(decoder_layers(model), dtype), linear_modules, strict=True):
-        with torch.no_grad():
-            module.weight.copy_(torch.from_numpy(layer.weight))
-            module.bias.copy_(torch.from_numpy(layer.bias))
-    return rounded
-
-
-def posterior_means(model: VAE, images: np.ndarray) -> np.ndarray:
-    """Posterior means (N, D) float32 of uint8 images (N, 28, 28), in one pass on the model's device."""
-    import torch
-
-    from latentspace.datasets import images_to_vectors
-
-    device = next(model.parameters()).device
-    model.eval()
-    with torch.no_grad():
-        mean, _ = model.encode(images_to_vectors(images).to(device))            # (N, D)
-    return mean.cpu().numpy().astype(np.float32)
-
-
 # --------------------------------------------------------------------------
 # Packing arrays and building bundles (pure computation)
 # --------------------------------------------------------------------------
@@ -223,28 +141,6 @@ def pack_arrays(arrays: dict[str, np.ndarray]) -> tuple[bytes, dict]:
         chunks.append(raw)
         offset += len(raw)
     return b"".join(chunks), specs
-
-
-def unpack_arrays(bundle: ExplorerBundle) -> dict[str, np.ndarray]:
-    """The arrays of a bundle, {name: array}, checked against the data's length."""
-    arrays = {}
-    for name, spec in bundle.manifest["arrays"].items():
-        dtype = np.dtype(spec["dtype"]).newbyteorder("<")
-        count = math.prod(spec["shape"])
-        end = spec["offset"] + count * dtype.itemsize
-        if spec["offset"] < 0 or end > len(bundle.data):
-            raise BundleError(f"array {name}: bytes {spec['offset']}..{end} lie outside the {len(bundle.data)} bytes of data")
-        arrays[name] = np.frombuffer(bundle.data, dtype=dtype, count=count, offset=spec["offset"]).reshape(spec["shape"])
-    return arrays
-
-
-def bundle_layers(bundle: ExplorerBundle) -> list[Layer]:
-    """The decoder layers a bundle holds, as float32 (what the page computes with)."""
-    arrays = unpack_arrays(bundle)
-    return [
-        Layer(arrays[layer["weight"]].astype(np.float32), arrays[layer["bias"]].astype(np.float32), layer["activation"])
-        for layer in bundle.manifest["layers"]
-    ]
 
 
 def build_bundle(
@@ -328,7 +224,7 @@ def interpolation_bundle(
 
 
 # --------------------------------------------------------------------------
-# The script text, and files
+# The script text, and its file
 # --------------------------------------------------------------------------
 
 
@@ -344,39 +240,8 @@ def bundle_text(bundle: ExplorerBundle) -> str:
     return f"{comment}\n{BUNDLE_FUNCTION}({json.dumps(payload, sort_keys=True, separators=(',', ':'))});\n"
 
 
-def parse_bundle(text: str, source: str = "bundle") -> ExplorerBundle:
-    """Read back :func:`bundle_text`; raises BundleError naming ``source`` and what is wrong."""
-    match = _BUNDLE_PATTERN.match(text)
-    if not match:
-        raise BundleError(f"{source}: not an explorer bundle (expected a comment, then {BUNDLE_FUNCTION}({{...}});)")
-    try:
-        payload = json.loads(match.group(1))
-        manifest, data = payload["manifest"], base64.b64decode(payload["data"], validate=True)
-    except (ValueError, KeyError, TypeError) as error:
-        raise BundleError(f"{source}: unreadable payload ({error})") from None
-    if manifest.get("format") != FORMAT_NAME or manifest.get("format_version") != FORMAT_VERSION:
-        raise BundleError(f"{source}: expected format {FORMAT_NAME} version {FORMAT_VERSION}")
-    bundle = ExplorerBundle(manifest, data)
-    try:
-        unpack_arrays(bundle)  # every array lies inside the data
-    except (BundleError, KeyError, TypeError, ValueError) as error:
-        raise BundleError(f"{source}: {error}") from None
-    return bundle
-
-
 def write_bundle(bundle: ExplorerBundle, path: str | os.PathLike) -> None:
     write_text_atomic(path, bundle_text(bundle))
-
-
-def read_bundle(path: str | os.PathLike) -> ExplorerBundle:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise BundleError(f"{path}: explorer bundle not found") from None
-    except UnicodeDecodeError:
-        raise BundleError(f"{path}: not an explorer bundle (not UTF-8 text)") from None
-    return parse_bundle(text, str(path))
 
 
 # --------------------------------------------------------------------------
@@ -415,14 +280,16 @@ def run_explorer_export(args) -> None:
         raise LatentspaceError(f"explorer {args.kind}: {', '.join(missing)} required")
     model = load_model(args.model, resolve_device(args.device))
     if args.kind == "plane":
-        from latentspace.datasets import load_dataset
+        from latentspace.datasets import images_to_vectors, load_dataset
+        from latentspace.decoding import encode_posteriors
 
         if args.encoded_digits < 1:
             raise LatentspaceError(f"--encoded-digits: expected a positive integer, got {args.encoded_digits}")
         dataset = load_dataset(args.data)
         images, labels = dataset.test_images[: args.encoded_digits], dataset.test_labels[: args.encoded_digits]
+        means, _ = encode_posteriors(model, images_to_vectors(images))          # (N, 2), float64 of float32 values
         bundle = plane_bundle(
-            model, args.weight_dtype, args.extent, posterior_means(model, images), labels,
+            model, args.weight_dtype, args.extent, means, labels,
             list(style.COMPONENT_COLORS), style.CURRENT_COLOR,
         )
     elif args.kind == "spiral":

@@ -35,12 +35,11 @@ import numpy as np
 import torch
 
 from latentspace import geometry
-from latentspace.decoding import decode_latents
+from latentspace.decoding import decode_latents, encode_posteriors
 from latentspace.errors import LatentspaceError
 from latentspace.model import VAE
 from latentspace.study.classifier import DigitClassifier, confidence_and_entropy, predict_probabilities
 from latentspace.study.labels import BASELINE_METHOD, METHODS, METRICS, SOURCES
-from latentspace.study.latent_norms import encode_posteriors
 
 # Latents decoded and scored at once; bounds the memory of a study of many pairs.
 LATENTS_PER_CHUNK = 8192
