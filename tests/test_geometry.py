@@ -11,11 +11,13 @@ from latentspace import geometry
 from latentspace.geometry import (
     ball_volume,
     cartesian_to_hyperspherical,
+    chi_mean_and_std,
     chi_pdf,
     distribution_matched_lerp,
     hyperspherical_to_cartesian,
     latent_grid,
     lerp,
+    log10_probability_norm_below,
     log_ball_volume,
     prior_log_density,
     sample_norms,
@@ -368,6 +370,34 @@ def test_chi_pdf_mean_matches_sampled_norms(p):
     assert abs(norms.mean() - pdf_mean) < 5 * norms.std() / math.sqrt(len(norms))
 
 
+@pytest.mark.parametrize("p", CHI_DIMENSIONS)
+def test_chi_mean_and_std_are_the_densitys_moments(p):
+    radii = chi_grid(p)
+    density = chi_pdf(radii, p)
+    mean, std = chi_mean_and_std(p)
+    assert mean == pytest.approx(trapezoid(radii * density, radii), rel=1e-6)
+    assert std == pytest.approx(math.sqrt(trapezoid((radii - mean) ** 2 * density, radii)), rel=1e-4)
+    assert mean < math.sqrt(p)  # Jensen: E||z|| < sqrt(E||z||^2)
+    if p >= 50:  # the shell: mean near sqrt(p), width near 1/sqrt(2) whatever p
+        assert mean == pytest.approx(math.sqrt(p), rel=0.01) and std == pytest.approx(1 / math.sqrt(2), rel=0.02)
+
+
+@pytest.mark.parametrize("p", (1, 2, 5, 10, 50))
+@pytest.mark.parametrize("fraction", (0.2, 0.5, 0.9))
+def test_probability_of_a_small_norm_is_the_densitys_mass_below(p, fraction):
+    radii = np.linspace(0.0, fraction * math.sqrt(p), 200_001)
+    mass = trapezoid(chi_pdf(radii, p), radii)
+    assert log10_probability_norm_below(p, fraction) == pytest.approx(math.log10(mass), abs=1e-6 + 1e-5 * abs(math.log10(mass)))
+
+
+def test_probability_of_a_small_norm_in_closed_form_and_far_in_the_tail():
+    # For p = 2, P(||z|| < r) = 1 - exp(-r^2 / 2); here r = sqrt(2) / 2.
+    assert log10_probability_norm_below(2, 0.5) == pytest.approx(math.log10(1 - math.exp(-0.25)))
+    # Far below what a float can hold, still finite, and smaller for larger p.
+    tails = [log10_probability_norm_below(p, 0.5) for p in (100, 500, 5000)]
+    assert all(math.isfinite(tail) for tail in tails) and tails[1] < -70 and tails[0] > tails[1] > tails[2]
+
+
 def test_chi_pdf_known_values():
     # p = 1 is the half-normal, p = 2 the Rayleigh distribution.
     radii = np.array([0.0, 0.5, 1.0, 3.0])
@@ -465,6 +495,10 @@ BAD_CALLS = [
     (lambda: log_ball_volume(2.5), "n"),
     (lambda: chi_pdf([-1.0, 1.0], 3), "r"),
     (lambda: chi_pdf([1.0], 0), "p"),
+    (lambda: chi_mean_and_std(0), "p"),
+    (lambda: log10_probability_norm_below(0, 0.5), "p"),
+    (lambda: log10_probability_norm_below(3, 1.0), "fraction"),
+    (lambda: log10_probability_norm_below(3, np.nan), "fraction"),
     (lambda: slerp(np.ones((2, 3)), np.ones((3, 3)), [0.5]), "start and end"),
     (lambda: slerp(np.array([[1.0, 0.0], [0.0, 0.0]]), np.ones((2, 2)), [0.5]), "start"),
     (lambda: sample_norms(0, 10, np.random.default_rng(0)), "p"),

@@ -23,7 +23,8 @@ References
   distribution preserving operations on latent spaces of generative models",
   arXiv:1711.01970, 2017: distribution-matched linear interpolation.
 * Volume of the unit n-ball, V_n = pi^(n/2) / Gamma(n/2 + 1), and the chi
-  distribution of ||z|| for z ~ N(0, I_p), evaluated through log-gamma.
+  distribution of ||z|| for z ~ N(0, I_p) (its density, mean and standard deviation, and
+  the chi-square tail below a radius), evaluated through log-gamma.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ __all__ = [
     "log_ball_volume",
     "ball_volume",
     "chi_pdf",
+    "chi_mean_and_std",
+    "log10_probability_norm_below",
     "sample_norms",
     "prior_log_density",
 ]
@@ -427,6 +430,37 @@ def chi_pdf(r, p: int) -> np.ndarray:
     if p > 1:  # r^(p-1) vanishes at r = 0 (for p = 1 the factor is 1)
         log_density = np.where(radii > 0, log_density, -np.inf)
     return np.exp(log_density)
+
+
+def chi_mean_and_std(p: int) -> tuple[float, float]:
+    """Mean sqrt(2) Gamma((p + 1)/2) / Gamma(p/2) and standard deviation of ||z||, z ~ N(0, I_p).
+
+    E||z||^2 = p, so the variance is p minus the squared mean (clipped at 0 against rounding).
+    """
+    p = _integer(p, "p", 1)
+    mean = math.sqrt(2.0) * math.exp(math.lgamma((p + 1) / 2) - math.lgamma(p / 2))
+    return mean, math.sqrt(max(p - mean**2, 0.0))
+
+
+def log10_probability_norm_below(p: int, fraction: float) -> float:
+    """log10 P(||z|| < fraction * sqrt(p)) for z ~ N(0, I_p), for 0 < fraction < 1.
+
+    ||z||^2 is chi-square with p degrees of freedom, so this is the regularised lower
+    incomplete gamma function P(p/2, fraction^2 p/2), summed as its power series (which
+    converges fast below the mean), in log space so that tiny values do not underflow.
+    """
+    p = _integer(p, "p", 1)
+    fraction = _finite_scalar(fraction, "fraction")
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must lie strictly between 0 and 1, got {fraction}")
+    shape, x = p / 2.0, fraction**2 * p / 2.0
+    term, series, k = 1.0, 1.0, 0
+    while term > 1e-17 * series:
+        k += 1
+        term *= x / (shape + k)
+        series += term
+    log_probability = shape * math.log(x) - x - math.lgamma(shape + 1.0) + math.log(series)
+    return log_probability / math.log(10.0)
 
 
 def sample_norms(p: int, count: int, rng: np.random.Generator) -> np.ndarray:
