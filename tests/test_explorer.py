@@ -19,29 +19,25 @@ import torch
 import yaml
 
 from conftest import REDUCED_CONFIG, run_snakemake
+from explorer_helpers import bundle_layers, decode_with_layers, model_with_rounded_decoder, rounding_error_bound
 from latentspace import decoder_export
 from latentspace.checkpoints import load_model, save_model
 from latentspace.cli import main
-from latentspace.datasets import Dataset, save_dataset
-from latentspace.decoding import decode_latents
+from latentspace.datasets import Dataset, images_to_vectors, save_dataset
 from latentspace.decoder_export import (
     BundleError,
-    bundle_layers,
     bundle_text,
-    decode_with_layers,
     decoder_layers,
     interpolation_bundle,
-    model_with_rounded_decoder,
     pack_arrays,
     parse_bundle,
     plane_bundle,
-    posterior_means,
     read_bundle,
     round_layers,
-    rounding_error_bound,
     spiral_bundle,
     unpack_arrays,
 )
+from latentspace.decoding import decode_latents
 from latentspace.errors import LatentspaceError
 from latentspace.model import VAEConfig
 from latentspace.paths import decode_path, interpolation_path, load_decoded_path, save_decoded_path
@@ -130,15 +126,6 @@ def test_a_weight_beyond_float16_is_refused():
         round_layers(decoder_layers(model), "float16")
     with pytest.raises(LatentspaceError, match="weight_dtype: expected one of float16, float32, got 'int8'"):
         round_layers(decoder_layers(model), "int8")
-
-
-def test_posterior_means_are_the_encoders_means():
-    model = tiny_model(2)
-    images = small_dataset().test_images
-    means = posterior_means(model, images)
-    x = torch.from_numpy(images.reshape(len(images), -1)).float() / 255
-    np.testing.assert_allclose(means, model.encode(x)[0].detach().numpy(), atol=1e-6)
-    assert means.dtype == np.float32 and means.shape == (len(images), 2)
 
 
 # --------------------------------------------------------------------------
@@ -285,7 +272,7 @@ def test_the_command_writes_each_widgets_bundle(inputs, tmp_path):
     arrays = unpack_arrays(plane)
     dataset = small_dataset(test_count=12)
     model = load_model(inputs / "z2.pt")
-    np.testing.assert_array_equal(arrays["encoded_means"], posterior_means(model, dataset.test_images[:5]))
+    np.testing.assert_array_equal(arrays["encoded_means"], model.encode(images_to_vectors(dataset.test_images[:5]))[0].detach().numpy())
     np.testing.assert_array_equal(arrays["encoded_labels"], dataset.test_labels[:5])
     assert plane.manifest["widget"]["extent"] == 2.5 and len(plane.manifest["widget"]["label_colors"]) == 10
 

@@ -1,7 +1,8 @@
 """The page's explorers in a real browser: decoders against torch, controls, failures, no JavaScript.
 
 Uses the Chromium setup of test_browser.py (its fixtures and helpers are imported, so these
-tests skip or fail exactly as those do) on the site of the shared reduced pipeline run.
+tests skip or fail exactly as those do) on the site of the shared reduced pipeline run; the
+geometry checks load explorer.js alone into a blank page.
 Widgets load their decoder when they come near the viewport, so each test scrolls to them.
 Measurements (deviations from torch, decode time) and screenshots go to the artifacts folder.
 """
@@ -19,20 +20,17 @@ import pytest
 
 from latentspace import geometry
 from latentspace.checkpoints import load_model
-from latentspace.decoder_export import (
-    decoder_layers,
-    model_with_rounded_decoder,
-    read_bundle,
-    round_layers,
-    rounding_error_bound,
-)
+from latentspace.decoder_export import decoder_layers, read_bundle, round_layers
 from latentspace.decoding import decode_latents, to_uint8
 from latentspace.paths import interpolation_endpoints, load_decoded_path
+from conftest import REPO_ROOT
+from explorer_helpers import model_with_rounded_decoder, rounding_error_bound
 from test_browser import DESKTOP, PHONE, artifacts_dir, chromium, open_site, site_url  # noqa: F401 (fixtures)
 
-# A real Chromium: kept out of the fast loop (pytest -m "not slow").
+# A real browser, and most tests need the reduced pipeline run: all slow.
 pytestmark = pytest.mark.slow
 
+EXPLORER_SCRIPT = REPO_ROOT / "site_templates" / "static" / "explorer.js"
 # Each explorer and the latent size of its model.
 EXPLORERS = {"plane": 2, "spiral": 10, "interpolation": 500}
 # The page's float32 arithmetic against torch's on the same (rounded) weights.
@@ -193,25 +191,67 @@ def test_the_generator_draws_standard_normals(chromium, site_url):
     assert abs(np.mean(np.abs(draws) < 1) - 0.6827) < 0.015
 
 
-def test_the_pages_geometry_matches_the_pipelines(chromium, site_url):
-    start, end = interpolation_endpoints(500, 3)
-    fractions = [0.0, 0.1, 0.5, 0.9, 1.0]
-    with open_site(chromium, site_url, viewport=DESKTOP) as (page, log):
-        paths = page.evaluate("""([start, end, fractions]) => {
+@pytest.fixture(scope="module")
+def script_page(chromium):
+    """A blank page running only explorer.js: its geometry and number formats, no site needed."""
+    context = chromium.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_content("<!DOCTYPE html><html><head><title>explorer.js</title></head><body></body></html>")
+    page.add_script_tag(path=str(EXPLORER_SCRIPT))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def interpolation_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Named endpoint pairs: F11's, random ones of several sizes, and each side of the degenerate angle."""
+    rng = np.random.default_rng(11)
+    f11_start, f11_end = interpolation_endpoints(500, 3)
+    cases = [("F11's endpoints", f11_start, f11_end)]
+    for n in (2, 3, 10, 100):
+        start, end = rng.standard_normal((2, n))
+        cases.append((f"random, n = {n}", start, 3.0 * end))
+    start = np.array([3.0, 1.0, -2.0, 0.5])
+    tilt = np.array([1.0, -3.0, 0.0, 0.0]) / math.sqrt(10.0)                   # a unit vector orthogonal to start
+    for side, name in ((1.0, "parallel"), (-1.0, "antiparallel")):
+        cases.append((name, start, side * 2.0 * start))
+        # sin(angle) about 1e-13 (below geometry.DEGENERATE_SIN) and 1e-6 (above it).
+        for sin_angle in (1e-13, 1e-6):
+            end = side * 2.0 * (start + sin_angle * np.linalg.norm(start) * tilt)
+            cases.append((f"{name} up to sin {sin_angle:g}", start, end))
+    cases.append(("antiparallel, n = 2", np.array([0.0, 2.0]), np.array([0.0, -1.0])))
+    return cases
+
+
+def test_the_pages_interpolations_follow_geometry(script_page):
+    """explorer.js's lerp and slerp against geometry's, on fixed pairs, one value of t at a time."""
+    fractions = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0]
+    assert script_page.evaluate("latentspaceExplorer.geometry.DEGENERATE_SIN") == geometry.DEGENERATE_SIN
+    for name, start, end in interpolation_cases():
+        in_page = script_page.evaluate("""([start, end, fractions]) => {
           const g = latentspaceExplorer.geometry;
           return {
             lerp: fractions.map(t => Array.from(g.lerp(start, end, t))),
             slerp: fractions.map(t => Array.from(g.slerp(start, end, t))),
-            antiparallel: Array.from(g.slerp(start, start.map(x => -x), 0.5)),
-            spiral: Array.from({length: 101}, (_, k) => Array.from(g.sphereSpiralPoint(10, Math.sqrt(10), 2.5, k / 100))),
           };
         }""", [start.tolist(), end.tolist(), fractions])
-        halves = np.array(page.evaluate("Array.from({length: 65536}, (_, bits) => latentspaceExplorer.halfToFloat(bits))"))
-    np.testing.assert_allclose(paths["lerp"], geometry.lerp(start, end, fractions), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(paths["slerp"], geometry.slerp(start, end, fractions), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(paths["antiparallel"], geometry.slerp(start, -start, [0.5])[0], atol=1e-12)
-    np.testing.assert_allclose(paths["spiral"], geometry.sphere_spiral(10, math.sqrt(10), 101, 2.5), atol=1e-12)
+        scale = max(np.linalg.norm(start), np.linalg.norm(end))
+        for method, interpolate in (("lerp", geometry.lerp), ("slerp", geometry.slerp)):
+            expected = interpolate(start, end, fractions)                      # (T, n)
+            np.testing.assert_allclose(in_page[method], expected, rtol=0, atol=1e-12 * scale, err_msg=f"{method}: {name}")
+            np.testing.assert_array_equal(in_page[method][0], start, err_msg=name)
+            np.testing.assert_array_equal(in_page[method][-1], end, err_msg=name)
+
+
+def test_the_pages_spiral_and_half_floats_follow_the_pipeline(script_page):
+    spiral = script_page.evaluate(
+        "Array.from({length: 101}, (_, k) => Array.from(latentspaceExplorer.geometry.sphereSpiralPoint(10, Math.sqrt(10), 2.5, k / 100)))"
+    )
+    np.testing.assert_allclose(spiral, geometry.sphere_spiral(10, math.sqrt(10), 101, 2.5), atol=1e-12)
     # Every float16 bit pattern reads as numpy reads it (NaNs as NaN).
+    halves = np.array(script_page.evaluate("Array.from({length: 65536}, (_, bits) => latentspaceExplorer.halfToFloat(bits))"))
     expected = np.arange(65536, dtype=np.uint16).view(np.float16).astype(np.float64)
     np.testing.assert_array_equal(halves, expected)
 

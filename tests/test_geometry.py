@@ -11,11 +11,13 @@ from latentspace import geometry
 from latentspace.geometry import (
     ball_volume,
     cartesian_to_hyperspherical,
+    chi_mean_and_std,
     chi_pdf,
     distribution_matched_lerp,
     hyperspherical_to_cartesian,
     latent_grid,
     lerp,
+    log10_probability_norm_below,
     log_ball_volume,
     prior_log_density,
     sample_norms,
@@ -233,6 +235,53 @@ def test_distribution_matched_lerp_keeps_unit_variance():
     np.testing.assert_array_equal(matched[-1], end)
 
 
+INTERPOLATIONS = (lerp, slerp, distribution_matched_lerp)
+
+
+def pairs_with_degenerate_rows(seed, batch_shape, n):
+    """Endpoints (*batch_shape, n): random pairs, with one parallel and one antiparallel pair among them."""
+    rng = np.random.default_rng(seed)
+    starts, ends = rng.standard_normal((2, *batch_shape, n))
+    flat_starts, flat_ends = starts.reshape(-1, n), ends.reshape(-1, n)
+    flat_ends[0] = 2.5 * flat_starts[0]
+    if len(flat_ends) > 1:
+        flat_ends[-1] = -0.5 * flat_starts[-1]
+    return starts, ends
+
+
+@PROPERTY
+@given(seed=seeds, n=dims, batch_shape=st.sampled_from([(1,), (7,), (3, 4)]))
+def test_interpolating_many_pairs_at_once_gives_each_pairs_path_exactly(seed, n, batch_shape):
+    starts, ends = pairs_with_degenerate_rows(seed, batch_shape, n)
+    t = fractions_with_ends(seed)
+    for interpolate in INTERPOLATIONS:
+        paths = interpolate(starts, ends, t)
+        assert paths.shape == (*batch_shape, len(t), n)
+        one_by_one = np.stack([interpolate(start, end, t) for start, end in zip(starts.reshape(-1, n), ends.reshape(-1, n))])
+        np.testing.assert_array_equal(paths.reshape(-1, len(t), n), one_by_one, err_msg=interpolate.__name__)
+
+
+@PROPERTY
+@given(seed=seeds, n=dims)
+def test_slerp_stays_in_the_plane_of_its_endpoints(seed, n):
+    start, end = random_vector(seed, n), random_vector(seed + 1, n, radius=3.0)
+    path = slerp(start, end, fractions_with_ends(seed))                        # (T, n)
+    basis, _ = np.linalg.qr(np.stack([start, end], axis=1))                     # (n, 2), orthonormal
+    np.testing.assert_allclose(path - (path @ basis) @ basis.T, 0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("sin_angle", [1e-13, 0.1 * geometry.DEGENERATE_SIN])
+@pytest.mark.parametrize("side", [1.0, -1.0])
+def test_slerp_below_the_degenerate_angle_follows_the_fallback(sin_angle, side):
+    # Ends at an angle whose sine is below DEGENERATE_SIN count as (anti)parallel: the
+    # path is then the exactly (anti)parallel pair's, up to rounding.
+    start = np.array([3.0, 1.0, -2.0, 0.5])
+    tilt = np.array([1.0, -3.0, 0.0, 0.0])                                     # orthogonal to start
+    end = side * 2.0 * (start + sin_angle * np.linalg.norm(start) * tilt / np.linalg.norm(tilt))
+    t = np.linspace(0.0, 1.0, 9)
+    np.testing.assert_allclose(slerp(start, end, t)[1:-1], slerp(start, side * 2.0 * start, t)[1:-1], atol=1e-9)
+
+
 # --------------------------------------------------------------------------
 # Spheres, balls and the prior
 # --------------------------------------------------------------------------
@@ -319,6 +368,34 @@ def test_chi_pdf_mean_matches_sampled_norms(p):
     radii = chi_grid(p)
     pdf_mean = trapezoid(radii * chi_pdf(radii, p), radii)
     assert abs(norms.mean() - pdf_mean) < 5 * norms.std() / math.sqrt(len(norms))
+
+
+@pytest.mark.parametrize("p", CHI_DIMENSIONS)
+def test_chi_mean_and_std_are_the_densitys_moments(p):
+    radii = chi_grid(p)
+    density = chi_pdf(radii, p)
+    mean, std = chi_mean_and_std(p)
+    assert mean == pytest.approx(trapezoid(radii * density, radii), rel=1e-6)
+    assert std == pytest.approx(math.sqrt(trapezoid((radii - mean) ** 2 * density, radii)), rel=1e-4)
+    assert mean < math.sqrt(p)  # Jensen: E||z|| < sqrt(E||z||^2)
+    if p >= 50:  # the shell: mean near sqrt(p), width near 1/sqrt(2) whatever p
+        assert mean == pytest.approx(math.sqrt(p), rel=0.01) and std == pytest.approx(1 / math.sqrt(2), rel=0.02)
+
+
+@pytest.mark.parametrize("p", (1, 2, 5, 10, 50))
+@pytest.mark.parametrize("fraction", (0.2, 0.5, 0.9))
+def test_probability_of_a_small_norm_is_the_densitys_mass_below(p, fraction):
+    radii = np.linspace(0.0, fraction * math.sqrt(p), 200_001)
+    mass = trapezoid(chi_pdf(radii, p), radii)
+    assert log10_probability_norm_below(p, fraction) == pytest.approx(math.log10(mass), abs=1e-6 + 1e-5 * abs(math.log10(mass)))
+
+
+def test_probability_of_a_small_norm_in_closed_form_and_far_in_the_tail():
+    # For p = 2, P(||z|| < r) = 1 - exp(-r^2 / 2); here r = sqrt(2) / 2.
+    assert log10_probability_norm_below(2, 0.5) == pytest.approx(math.log10(1 - math.exp(-0.25)))
+    # Far below what a float can hold, still finite, and smaller for larger p.
+    tails = [log10_probability_norm_below(p, 0.5) for p in (100, 500, 5000)]
+    assert all(math.isfinite(tail) for tail in tails) and tails[1] < -70 and tails[0] > tails[1] > tails[2]
 
 
 def test_chi_pdf_known_values():
@@ -418,6 +495,12 @@ BAD_CALLS = [
     (lambda: log_ball_volume(2.5), "n"),
     (lambda: chi_pdf([-1.0, 1.0], 3), "r"),
     (lambda: chi_pdf([1.0], 0), "p"),
+    (lambda: chi_mean_and_std(0), "p"),
+    (lambda: log10_probability_norm_below(0, 0.5), "p"),
+    (lambda: log10_probability_norm_below(3, 1.0), "fraction"),
+    (lambda: log10_probability_norm_below(3, np.nan), "fraction"),
+    (lambda: slerp(np.ones((2, 3)), np.ones((3, 3)), [0.5]), "start and end"),
+    (lambda: slerp(np.array([[1.0, 0.0], [0.0, 0.0]]), np.ones((2, 2)), [0.5]), "start"),
     (lambda: sample_norms(0, 10, np.random.default_rng(0)), "p"),
     (lambda: sample_norms(3, 0, np.random.default_rng(0)), "count"),
     (lambda: prior_log_density(np.float64(1.0)), "z"),

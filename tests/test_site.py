@@ -279,12 +279,6 @@ def test_seconds_are_written_for_people(seconds, text):
     assert run_report.format_seconds(seconds) == text
 
 
-def test_probability_of_a_small_norm_matches_the_closed_form():
-    # For p = 2, P(||z|| < r) = 1 - exp(-r^2 / 2); here r = sqrt(2) / 2.
-    assert run_report.log10_probability_norm_below(2, 0.5) == pytest.approx(math.log10(1 - math.exp(-0.25)))
-    assert run_report.log10_probability_norm_below(500, 0.5) < -70
-
-
 def test_derived_quantities():
     derived = run_report.derived_quantities({"figures": {"latent_grid": {"extent": 2.0}}}, [2, 500])
     assert derived["ball_volume_peak_dimension"] == 5

@@ -1,73 +1,40 @@
-"""The study's batch interpolations, pairs, distances, bootstrap intervals and per-model measurement."""
+"""The study's interpolation methods, pairs, distances, bootstrap intervals and per-model measurement."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from latentspace import geometry
 from latentspace.errors import LatentspaceError
 from latentspace.model import VAE, VAEConfig
 from latentspace.study.classifier import DigitClassifier
 from latentspace.study.interpolation_quality import (
     InterpolationSettings,
     bootstrap_mean_interval,
+    INTERPOLATIONS,
     distinct_index_pairs,
-    distribution_matched_pairs,
-    lerp_pairs,
     measure_interpolations,
     nearest_neighbour_distances,
     path_fractions,
-    slerp_pairs,
     summarise_measurements,
 )
 from latentspace.study.labels import METHODS, METRICS, SOURCES
 from latentspace.study.report import MIDPOINT_COLUMNS, PATH_COLUMNS
 
-PAIRWISE = {
-    lerp_pairs: geometry.lerp,
-    slerp_pairs: geometry.slerp,
-    distribution_matched_pairs: geometry.distribution_matched_lerp,
-}
-
-
-@settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([2, 3, 10, 100]), pairs=st.integers(1, 6))
-def test_batch_interpolations_equal_the_one_pair_functions(seed, n, pairs):
-    rng = np.random.default_rng(seed)
-    starts, ends = rng.standard_normal((2, pairs, n)) * rng.uniform(0.1, 10, (2, pairs, 1))
-    t = path_fractions(9)
-    for batch, one_pair in PAIRWISE.items():
-        paths = batch(starts, ends, t)
-        assert paths.shape == (pairs, len(t), n)
-        for pair in range(pairs):
-            np.testing.assert_allclose(paths[pair], one_pair(starts[pair], ends[pair], t), rtol=1e-10, atol=1e-12)
-
-
-def test_batch_slerp_handles_parallel_and_antiparallel_pairs_like_geometry():
-    start = np.array([1.0, 2.0, 2.0])
-    starts = np.stack([start, start, start])
-    ends = np.stack([3.0 * start, -start, np.array([0.0, 1.0, 0.0])])  # parallel, antiparallel, regular
+def test_each_method_is_geometrys_interpolation_of_all_pairs_at_once():
+    assert set(INTERPOLATIONS) == set(METHODS)
+    rng = np.random.default_rng(4)
+    starts, ends = rng.standard_normal((2, 6, 5))
     t = path_fractions(5)
-    paths = slerp_pairs(starts, ends, t)
-    for pair in range(3):
-        np.testing.assert_allclose(paths[pair], geometry.slerp(starts[pair], ends[pair], t), atol=1e-12)
-
-
-def test_distribution_matched_pairs_keep_unit_variance_per_component():
-    # 40,000 pairs of independent N(0, I_8) endpoints: at every t each of the 8 components
-    # of the path point is again a standard normal over the pairs; lerp's variance drops.
-    rng = np.random.default_rng(11)
-    starts, ends = rng.standard_normal((2, 40_000, 8))
-    t = path_fractions(11)
-    matched = distribution_matched_pairs(starts, ends, t)                  # (P, T, 8)
-    np.testing.assert_allclose(matched.var(axis=0), 1.0, atol=0.03)
-    np.testing.assert_allclose(matched.mean(axis=0), 0.0, atol=0.02)
-    lerp_variance = lerp_pairs(starts, ends, t).var(axis=0)                  # (T, 8)
-    np.testing.assert_allclose(lerp_variance, np.broadcast_to((t**2 + (1 - t) ** 2)[:, None], lerp_variance.shape), atol=0.03)
+    for method, interpolate in INTERPOLATIONS.items():
+        paths = interpolate(starts, ends, t)                                  # (P, T, n)
+        assert paths.shape == (6, 5, 5), method
+        np.testing.assert_array_equal(paths[:, 0], starts)
+        np.testing.assert_array_equal(paths[:, -1], ends)
+    midpoint_norms = {method: np.linalg.norm(INTERPOLATIONS[method](starts, ends, t)[:, 2], axis=1) for method in METHODS}
+    # At t = 1/2, distribution matching rescales the lerp point by sqrt(2).
+    np.testing.assert_allclose(midpoint_norms["distribution_matched"], np.sqrt(2) * midpoint_norms["lerp"])
 
 
 def test_path_fractions_hold_the_exact_midpoint():

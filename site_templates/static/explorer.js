@@ -13,7 +13,7 @@
  *                  z = 500 model, lerp's and slerp's digits side by side and both norms
  *                  against sqrt(p); new endpoints come from a seeded generator.
  *
- * A bundle is a classic script written by `python -m latentspace explorer-export`
+ * A bundle is a classic script written by `python -m latentspace explorer`
  * (src/latentspace/decoder_export.py, which documents the format): it calls
  *     latentspaceExplorerBundle({manifest: {...}, data: "<base64>"})
  * with the decoder's layers (y = W x + b, W stored (out, in), then relu or sigmoid) and
@@ -217,42 +217,53 @@
     return Float64Array.from(vector, (value) => value * factor);
   }
 
-  /** lerp(i, j, t) = (1 - t) i + t j: the chord. */
+  // Below this sin(angle between the endpoints), slerp treats them as parallel or
+  // antiparallel: geometry.DEGENERATE_SIN, with the same rule as geometry.slerp.
+  const DEGENERATE_SIN = 1e-10;
+
+  /** lerp(i, j, t) = (1 - t) i + t j: the chord (geometry.lerp). */
   function lerp(start, end, t) {
     return Float64Array.from(start, (value, k) => (1 - t) * value + t * end[k]);
   }
 
-  /** A fixed unit vector orthogonal to the unit vector `unit`, along the axis where it is smallest. */
+  function divided(vector, divisor) {
+    return Float64Array.from(vector, (value) => value / divisor);
+  }
+
+  /** A fixed unit vector orthogonal to the unit vector `unit`: Gram-Schmidt on the basis
+      vector along which `unit` is smallest (the first such), as geometry does it. */
   function perpendicularUnit(unit) {
     let axis = 0;
     for (let k = 1; k < unit.length; k++) if (Math.abs(unit[k]) < Math.abs(unit[axis])) axis = k;
     const perpendicular = scaled(unit, -unit[axis]);
     perpendicular[axis] += 1;
-    return scaled(perpendicular, 1 / norm(perpendicular));
+    return divided(perpendicular, norm(perpendicular));
   }
 
-  /** Spherical linear interpolation (Shoemake 1985): the direction follows the great circle
-      from start to end, the norm goes linearly from |start| to |end| (geometry.slerp). */
+  /** Spherical linear interpolation (Shoemake 1985), step for step as geometry.slerp: the
+      direction cos(t om) u + sin(t om) w follows the great circle from start to end, the
+      norm goes linearly from |start| to |end|. Parallel ends take the normalised chord,
+      antiparallel ones the half circle through perpendicularUnit(u). */
   function slerp(start, end, t) {
     if (t === 0) return Float64Array.from(start);
     if (t === 1) return Float64Array.from(end);
     const startNorm = norm(start);
     const endNorm = norm(end);
-    const startUnit = scaled(start, 1 / startNorm);
-    const endUnit = scaled(end, 1 / endNorm);
+    const startUnit = divided(start, startNorm);
+    const endUnit = divided(end, endNorm);
     const cosAngle = dot(startUnit, endUnit);
     const orthogonal = Float64Array.from(endUnit, (value, k) => value - cosAngle * startUnit[k]);
     const sinAngle = norm(orthogonal);
+    const degenerate = sinAngle < DEGENERATE_SIN;
     let direction;
-    if (sinAngle < 1e-10 && cosAngle > 0) {
+    if (degenerate && cosAngle > 0) {
       direction = lerp(startUnit, endUnit, t); // parallel: the chord has the arc's direction
     } else {
-      const antiparallel = sinAngle < 1e-10;
-      const inPlane = antiparallel ? perpendicularUnit(startUnit) : scaled(orthogonal, 1 / sinAngle);
-      const angle = antiparallel ? Math.PI : Math.atan2(sinAngle, cosAngle);
-      direction = Float64Array.from(startUnit, (value, k) => Math.cos(t * angle) * value + Math.sin(t * angle) * inPlane[k]);
+      const inPlane = degenerate ? perpendicularUnit(startUnit) : divided(orthogonal, sinAngle);
+      const turned = t * (degenerate ? Math.PI : Math.atan2(sinAngle, cosAngle));
+      direction = Float64Array.from(startUnit, (value, k) => Math.cos(turned) * value + Math.sin(turned) * inPlane[k]);
     }
-    return scaled(direction, (startNorm + t * (endNorm - startNorm)) / norm(direction));
+    return scaled(divided(direction, norm(direction)), startNorm + t * (endNorm - startNorm));
   }
 
   /** The point at progress t in [0, 1] of the spiral on the sphere of `radius` in R^n
@@ -722,7 +733,7 @@
     parseBundle,
     readArray,
     halfToFloat,
-    geometry: { lerp, slerp, norm, sphereSpiralPoint },
+    geometry: { lerp, slerp, norm, sphereSpiralPoint, DEGENERATE_SIN },
     random: { mulberry32, standardNormals, priorEndpoints },
     widgets,
     /** Promise of the widget of `kind` once its decoder is loaded and it is drawn. */

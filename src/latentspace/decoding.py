@@ -1,13 +1,33 @@
-"""Push latent points through a trained decoder, in batches, on any device."""
+"""Run a trained VAE on arrays, in batches, on any device: images to their posteriors
+(the encoder) and latent points to images (the decoder)."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
+from latentspace.images import IMAGE_PIXELS, IMAGE_SHAPE
 from latentspace.model import VAE
 
-IMAGE_SIDE = 28
+# Images per encoder pass in encode_posteriors.
+ENCODE_BATCH_SIZE = 1024
+
+
+@torch.no_grad()
+def encode_posteriors(model: VAE, x: torch.Tensor, batch_size: int = ENCODE_BATCH_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior means and log-variances (N, D) of images ``x`` (N, 784), as float64 numpy arrays.
+
+    Each batch goes to the model's device and its results come back to the CPU, so ``x``
+    may live anywhere. The encoder computes in float32; widening to float64 is exact.
+    """
+    device = next(model.parameters()).device
+    model.eval()
+    means, logvars = [], []
+    for start in range(0, len(x), batch_size):
+        mean, logvar = model.encode(x[start : start + batch_size].to(device))  # (B, D) each
+        means.append(mean.cpu())
+        logvars.append(logvar.cpu())
+    return torch.cat(means).double().numpy(), torch.cat(logvars).double().numpy()
 
 
 @torch.no_grad()
@@ -28,8 +48,8 @@ def decode_latents(model: VAE, latents: np.ndarray, batch_size: int = 4096) -> n
         model.decode(torch.from_numpy(latents[start : start + batch_size]).to(device)).cpu()
         for start in range(0, len(latents), batch_size)
     ]
-    images = torch.cat(decoded) if decoded else torch.empty(0, IMAGE_SIDE * IMAGE_SIDE)
-    return images.numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+    images = torch.cat(decoded) if decoded else torch.empty(0, IMAGE_PIXELS)
+    return images.numpy().reshape(-1, *IMAGE_SHAPE)
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:

@@ -2,8 +2,10 @@
 interpolation paths, and the high-dimensional facts behind a N(0, I) prior.
 
 Pure numpy (plus the standard library), vectorised over points, any dimension n.
-Every public function checks its arguments and raises ``ValueError`` with a
-one-line message naming the offending argument.
+The interpolations take many pairs at once: endpoints (..., n) and t (T,) give paths
+(..., T, n); the figures pass one pair, the study hundreds, and a pair's path is the
+same, bit for bit, either way. Every public function checks its arguments and raises
+``ValueError`` with a one-line message naming the offending argument.
 
 References
 ----------
@@ -21,7 +23,8 @@ References
   distribution preserving operations on latent spaces of generative models",
   arXiv:1711.01970, 2017: distribution-matched linear interpolation.
 * Volume of the unit n-ball, V_n = pi^(n/2) / Gamma(n/2 + 1), and the chi
-  distribution of ||z|| for z ~ N(0, I_p), evaluated through log-gamma.
+  distribution of ||z|| for z ~ N(0, I_p) (its density, mean and standard deviation, and
+  the chi-square tail below a radius), evaluated through log-gamma.
 """
 
 from __future__ import annotations
@@ -41,20 +44,23 @@ __all__ = [
     "lerp",
     "slerp",
     "distribution_matched_lerp",
+    "DEGENERATE_SIN",
     "uniform_on_sphere",
     "scale_to_radius",
     "log_ball_volume",
     "ball_volume",
     "chi_pdf",
+    "chi_mean_and_std",
+    "log10_probability_norm_below",
     "sample_norms",
     "prior_log_density",
 ]
 
 TWO_PI = 2.0 * np.pi
 
-# Below this sin(angle between the endpoints), slerp treats them as parallel
-# or antiparallel.
-_DEGENERATE_SIN = 1e-10
+# Below this sin(angle between the endpoints), slerp treats them as parallel or
+# antiparallel (site_templates/static/explorer.js uses the same rule and value).
+DEGENERATE_SIN = 1e-10
 
 # sample_norms draws at most this many Gaussian numbers at once (32 MiB).
 _MAX_CHUNK_ELEMENTS = 1 << 22
@@ -118,17 +124,24 @@ def _points(value, name: str, min_dim: int) -> np.ndarray:
 
 
 def _endpoints(start, end, min_dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """Two 1-D arrays of the same shape (n,), n >= ``min_dim``."""
-    start_array = _finite_array(start, "start")
-    end_array = _finite_array(end, "end")
-    for name, array in (("start", start_array), ("end", end_array)):
-        if array.ndim != 1 or array.shape[0] < min_dim:
-            raise ValueError(f"{name} must be a 1-D array of length >= {min_dim}, got shape {array.shape}")
+    """Two arrays of the same shape (..., n), n >= ``min_dim``: one pair of endpoints per leading index."""
+    start_array = _points(start, "start", min_dim)
+    end_array = _points(end, "end", min_dim)
     if start_array.shape != end_array.shape:
         raise ValueError(
             f"start and end must have the same shape, got {start_array.shape} and {end_array.shape}"
         )
     return start_array, end_array
+
+
+def _norms(x: np.ndarray) -> np.ndarray:
+    """Euclidean norms (...) of the rows x (..., n), as sqrt(x . x).
+
+    np.vecdot takes each row's dot product as ``x @ x`` does (the BLAS dot), which is
+    what np.linalg.norm does for one vector: the figures' one-pair paths stay what they
+    were. A row-wise np.sum would move some points by an ulp.
+    """
+    return np.sqrt(np.vecdot(x, x))
 
 
 def _fractions(t) -> np.ndarray:
@@ -278,82 +291,88 @@ def sphere_spiral(n: int, radius: float, steps: int, turns: float) -> np.ndarray
 
 
 def lerp(start, end, t) -> np.ndarray:
-    """Points (len(t), n) on the segment start + t (end - start), t in [0, 1].
+    """Points (..., T, n) on the segments from start to end (each (..., n)), at t (T,) in [0, 1].
 
     Evaluated as (1 - t) start + t end, so t = 0 and t = 1 return the endpoints exactly.
     """
-    start, end = _endpoints(start, end, min_dim=1)                              # (n,), (n,)
-    fractions = _fractions(t)[:, None]                                          # (m, 1)
-    return (1.0 - fractions) * start + fractions * end                          # (m, n)
+    start, end = _endpoints(start, end, min_dim=1)                              # (..., n) each
+    fractions = _fractions(t)[:, None]                                          # (T, 1)
+    return (1.0 - fractions) * start[..., None, :] + fractions * end[..., None, :]  # (..., T, n)
 
 
-def _perpendicular_unit(unit: np.ndarray) -> np.ndarray:
-    """A fixed unit vector (n,) orthogonal to ``unit`` (n,), n >= 2.
+def _perpendicular_units(units: np.ndarray) -> np.ndarray:
+    """A fixed unit vector (K, n) orthogonal to each row of ``units`` (K, n), n >= 2.
 
-    Gram-Schmidt on the basis vector along which ``unit`` is smallest.
+    Gram-Schmidt on the basis vector along which the row is smallest (the first such).
     """
-    axis = np.zeros_like(unit)
-    axis[np.argmin(np.abs(unit))] = 1.0
-    perpendicular = axis - (axis @ unit) * unit
-    return perpendicular / np.linalg.norm(perpendicular)
+    axes = np.zeros_like(units)
+    np.put_along_axis(axes, np.argmin(np.abs(units), axis=-1)[:, None], 1.0, axis=-1)
+    perpendicular = axes - np.vecdot(axes, units)[:, None] * units             # (K, n)
+    return perpendicular / _norms(perpendicular)[:, None]
 
 
-def _great_circle(start_unit, end_unit, fractions) -> np.ndarray:
-    """Unit directions (m, n) a fraction t of the way along the arc between two unit vectors.
+def _great_circles(start_units, end_units, fractions) -> np.ndarray:
+    """Unit directions (..., T, n) a fraction t (T,) of the way along the arcs between unit vectors (..., n).
 
-    Uses the orthonormal pair (start_unit, w) of the plane of the arc:
-    cos(t om) start_unit + sin(t om) w, which equals Shoemake's
-    sin((1 - t) om)/sin(om) start_unit + sin(t om)/sin(om) end_unit.
+    Uses the orthonormal pair (u, w) of the plane of each arc:
+    cos(t om) u + sin(t om) w, which equals Shoemake's
+    sin((1 - t) om)/sin(om) u + sin(t om)/sin(om) v for end v. Where sin(om) < DEGENERATE_SIN
+    the arc is not unique: parallel ends take the (normalised) chord, which is the arc;
+    antiparallel ends take the half circle through the fixed perpendicular of
+    :func:`_perpendicular_units`.
     """
-    cos_angle = start_unit @ end_unit
-    orthogonal_part = end_unit - cos_angle * start_unit                         # (n,)
-    sin_angle = np.linalg.norm(orthogonal_part)
-    if sin_angle < _DEGENERATE_SIN and cos_angle > 0:  # parallel: lerp is the arc
-        chords = (1.0 - fractions) * start_unit + fractions * end_unit          # (m, n)
-        return chords / np.linalg.norm(chords, axis=1, keepdims=True)
-    if sin_angle < _DEGENERATE_SIN:  # antiparallel: every great circle joins them
-        in_plane_unit = _perpendicular_unit(start_unit)
-        angle = np.pi
-    else:
-        in_plane_unit = orthogonal_part / sin_angle
-        angle = np.arctan2(sin_angle, cos_angle)
-    directions = np.cos(fractions * angle) * start_unit + np.sin(fractions * angle) * in_plane_unit
-    return directions / np.linalg.norm(directions, axis=1, keepdims=True)        # (m, n)
+    cos_angles = np.vecdot(start_units, end_units)                              # (...)
+    orthogonal = end_units - cos_angles[..., None] * start_units                # (..., n)
+    sin_angles = _norms(orthogonal)                                             # (...)
+    degenerate = sin_angles < DEGENERATE_SIN
+    parallel = degenerate & (cos_angles > 0)
+    antiparallel = degenerate & ~parallel
+    in_plane_units = orthogonal / np.where(degenerate, 1.0, sin_angles)[..., None]  # (..., n)
+    in_plane_units[antiparallel] = _perpendicular_units(start_units[antiparallel])
+    angles = np.where(antiparallel, np.pi, np.arctan2(sin_angles, cos_angles))  # (...)
+    turned = fractions * angles[..., None]                                      # (..., T)
+    directions = (np.cos(turned)[..., None] * start_units[..., None, :]
+                  + np.sin(turned)[..., None] * in_plane_units[..., None, :])   # (..., T, n)
+    if np.any(parallel):  # the chord between the unit vectors has the arc's direction
+        fraction_column = fractions[:, None]                                    # (T, 1)
+        directions[parallel] = ((1.0 - fraction_column) * start_units[parallel][:, None, :]
+                                + fraction_column * end_units[parallel][:, None, :])  # (K, T, n)
+    return directions / np.linalg.norm(directions, axis=-1, keepdims=True)
 
 
 def slerp(start, end, t) -> np.ndarray:
-    """Spherical linear interpolation (Shoemake 1985), points (len(t), n).
+    """Spherical linear interpolation (Shoemake 1985): points (..., T, n) between start and end (..., n).
 
     The direction follows the great circle from start to end; the norm goes
     linearly from ||start|| to ||end|| (so equal norms are kept). Parallel
     endpoints fall back to (normalised) lerp; antiparallel endpoints use the
-    great circle through start and a fixed direction orthogonal to it.
-    t = 0 and t = 1 return the endpoints exactly.
+    great circle through start and a fixed direction orthogonal to it (see
+    :func:`_great_circles`). t = 0 and t = 1 return the endpoints exactly.
     """
-    start, end = _endpoints(start, end, min_dim=2)                              # (n,), (n,)
-    fractions = _fractions(t)                                                   # (m,)
-    start_norm, end_norm = np.linalg.norm(start), np.linalg.norm(end)
-    if start_norm == 0:
+    start, end = _endpoints(start, end, min_dim=2)                              # (..., n) each
+    fractions = _fractions(t)                                                   # (T,)
+    start_norms, end_norms = _norms(start), _norms(end)                         # (...) each
+    if np.any(start_norms == 0):
         raise ValueError("start must have nonzero length for slerp")
-    if end_norm == 0:
+    if np.any(end_norms == 0):
         raise ValueError("end must have nonzero length for slerp")
-    directions = _great_circle(start / start_norm, end / end_norm, fractions[:, None])  # (m, n)
-    norms = start_norm + fractions * (end_norm - start_norm)                    # (m,)
-    path = norms[:, None] * directions                                          # (m, n)
-    path[fractions == 0] = start
-    path[fractions == 1] = end
+    directions = _great_circles(start / start_norms[..., None], end / end_norms[..., None], fractions)
+    norms = start_norms[..., None] + fractions * (end_norms - start_norms)[..., None]  # (..., T)
+    path = norms[..., None] * directions                                        # (..., T, n)
+    path[..., fractions == 0, :] = start[..., None, :]
+    path[..., fractions == 1, :] = end[..., None, :]
     return path
 
 
 def distribution_matched_lerp(start, end, t) -> np.ndarray:
-    """Agustsson et al. (2017) interpolation for a N(0, I) prior, points (len(t), n).
+    """Agustsson et al. (2017) interpolation for a N(0, I) prior, points (..., T, n).
 
     The lerp point divided by sqrt(t^2 + (1 - t)^2): for independent standard
     normal endpoints every point is again standard normal.
     """
-    fractions = _fractions(t)                                                   # (m,)
-    scale = np.sqrt(fractions**2 + (1.0 - fractions) ** 2)                      # (m,)
-    return lerp(start, end, fractions) / scale[:, None]                         # (m, n)
+    fractions = _fractions(t)                                                   # (T,)
+    scale = np.sqrt(fractions**2 + (1.0 - fractions) ** 2)                      # (T,)
+    return lerp(start, end, fractions) / scale[:, None]                         # (..., T, n)
 
 
 # --------------------------------------------------------------------------
@@ -411,6 +430,37 @@ def chi_pdf(r, p: int) -> np.ndarray:
     if p > 1:  # r^(p-1) vanishes at r = 0 (for p = 1 the factor is 1)
         log_density = np.where(radii > 0, log_density, -np.inf)
     return np.exp(log_density)
+
+
+def chi_mean_and_std(p: int) -> tuple[float, float]:
+    """Mean sqrt(2) Gamma((p + 1)/2) / Gamma(p/2) and standard deviation of ||z||, z ~ N(0, I_p).
+
+    E||z||^2 = p, so the variance is p minus the squared mean (clipped at 0 against rounding).
+    """
+    p = _integer(p, "p", 1)
+    mean = math.sqrt(2.0) * math.exp(math.lgamma((p + 1) / 2) - math.lgamma(p / 2))
+    return mean, math.sqrt(max(p - mean**2, 0.0))
+
+
+def log10_probability_norm_below(p: int, fraction: float) -> float:
+    """log10 P(||z|| < fraction * sqrt(p)) for z ~ N(0, I_p), for 0 < fraction < 1.
+
+    ||z||^2 is chi-square with p degrees of freedom, so this is the regularised lower
+    incomplete gamma function P(p/2, fraction^2 p/2), summed as its power series (which
+    converges fast below the mean), in log space so that tiny values do not underflow.
+    """
+    p = _integer(p, "p", 1)
+    fraction = _finite_scalar(fraction, "fraction")
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must lie strictly between 0 and 1, got {fraction}")
+    shape, x = p / 2.0, fraction**2 * p / 2.0
+    term, series, k = 1.0, 1.0, 0
+    while term > 1e-17 * series:
+        k += 1
+        term *= x / (shape + k)
+        series += term
+    log_probability = shape * math.log(x) - x - math.lgamma(shape + 1.0) + math.log(series)
+    return log_probability / math.log(10.0)
 
 
 def sample_norms(p: int, count: int, rng: np.random.Generator) -> np.ndarray:

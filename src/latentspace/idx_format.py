@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from latentspace.errors import DataError
+from latentspace.images import IMAGE_SHAPE, IMAGE_SIDE
 
 UNSIGNED_BYTE_TYPE_CODE = 0x08
 
@@ -60,8 +61,8 @@ def read_image_label_pair(images_path: Path, labels_path: Path) -> tuple[np.ndar
     """Read images (N, 28, 28) and labels (N,) and check that they belong together."""
     images = read_idx(images_path)
     labels = read_idx(labels_path)
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise DataError(f"{images_path}: expected images of shape (N, 28, 28), found {images.shape}")
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+        raise DataError(f"{images_path}: expected images of shape (N, {IMAGE_SIDE}, {IMAGE_SIDE}), found {images.shape}")
     if labels.ndim != 1:
         raise DataError(f"{labels_path}: expected labels of shape (N,), found {labels.shape}")
     if len(images) != len(labels):

@@ -18,12 +18,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from latentspace.images import IMAGE_PIXELS
+
 
 @dataclass(frozen=True)
 class VAEConfig:
     latent_dim: int
     hidden_dims: tuple[int, ...]
-    input_dim: int = 784
+    input_dim: int = IMAGE_PIXELS
 
     def to_dict(self) -> dict:
         return {**asdict(self), "hidden_dims": list(self.hidden_dims)}

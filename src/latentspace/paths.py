@@ -28,9 +28,9 @@ from latentspace import geometry
 from latentspace.artifact_files import damaged, read_npz
 from latentspace.atomic_files import atomic_path
 from latentspace.errors import LatentspaceError
+from latentspace.images import IMAGE_SHAPE, IMAGE_SIDE
 
 PATH_KINDS = ("spiral_2d", "sphere_spiral", "lerp", "slerp")
-IMAGE_SIDE = 28
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,9 @@ def load_decoded_path(path: str | os.PathLike) -> DecodedPath:
                                                 "images": (np.uint8, 3)})
     latents, times, images = arrays["latents"], arrays["t"], arrays["images"]
     count = len(latents)
-    if times.shape != (count,) or images.shape != (count, IMAGE_SIDE, IMAGE_SIDE):
+    if times.shape != (count,) or images.shape != (count, *IMAGE_SHAPE):
         raise damaged(
             path, f"latents {latents.shape}, t {times.shape} and images {images.shape} do not match",
-            f"{DECODED_PATH_FILE} with latents (N, D), t (N,) and uint8 images (N, 28, 28)",
+            f"{DECODED_PATH_FILE} with latents (N, D), t (N,) and uint8 images (N, {IMAGE_SIDE}, {IMAGE_SIDE})",
         )
     return DecodedPath(latents, times, images)

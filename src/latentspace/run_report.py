@@ -24,7 +24,7 @@ import yaml
 
 from latentspace.artifact_files import checked_contents, damaged, read_csv_rows
 from latentspace.errors import LatentspaceError
-from latentspace.geometry import ball_volume
+from latentspace.geometry import ball_volume, log10_probability_norm_below
 
 # Distributions whose versions the page lists, in this order.
 REPORTED_DISTRIBUTIONS = (
@@ -130,25 +130,6 @@ def package_versions(distributions: tuple[str, ...] = REPORTED_DISTRIBUTIONS) ->
             version = "not installed"
         versions.append({"name": name, "version": version})
     return versions
-
-
-def log10_probability_norm_below(p: int, fraction: float) -> float:
-    """log10 P(||z|| < fraction * sqrt(p)) for z ~ N(0, I_p), for 0 < fraction < 1.
-
-    ||z||^2 is chi-square with p degrees of freedom, so this is the regularised lower
-    incomplete gamma function P(p/2, fraction^2 p/2), summed as its power series (which
-    converges fast below the mean), in log space so that tiny values do not underflow.
-    """
-    if p < 1 or not 0 < fraction < 1:
-        raise ValueError(f"expected p >= 1 and 0 < fraction < 1, got p={p}, fraction={fraction}")
-    shape, x = p / 2.0, fraction**2 * p / 2.0
-    term, series, k = 1.0, 1.0, 0
-    while term > 1e-17 * series:
-        k += 1
-        term *= x / (shape + k)
-        series += term
-    log_probability = shape * math.log(x) - x - math.lgamma(shape + 1.0) + math.log(series)
-    return log_probability / math.log(10.0)
 
 
 def derived_quantities(config: dict, latent_dims: list[int]) -> dict:

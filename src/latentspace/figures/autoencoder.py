@@ -13,6 +13,7 @@ from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
 
 from latentspace.figures import style
 from latentspace.figures.rendering import plt
+from latentspace.images import IMAGE_PIXELS, IMAGE_SIDE
 
 ENCODER_FILL = "#D6E6F2"
 DECODER_FILL = "#F6E0CF"
@@ -27,7 +28,7 @@ def _box_height(width: int, input_dim: int) -> float:
     return max(MIN_BOX_HEIGHT, MAX_BOX_HEIGHT * math.sqrt(width / input_dim))
 
 
-def autoencoder_figure(hidden_dims: list[int], input_dim: int = 784) -> "plt.Figure":
+def autoencoder_figure(hidden_dims: list[int], input_dim: int = IMAGE_PIXELS) -> "plt.Figure":
     """The layers input_dim, *hidden_dims, z, *reversed(hidden_dims), input_dim as boxes."""
     if not hidden_dims or any(width < 1 for width in hidden_dims):
         raise ValueError(f"hidden_dims: expected positive layer widths, got {hidden_dims}")
@@ -55,7 +56,7 @@ def autoencoder_figure(hidden_dims: list[int], input_dim: int = 784) -> "plt.Fig
         if is_code:
             label = "$z$\ncode\n(D values)"
         elif index == 0:
-            label = f"$x$\n28×28 =\n{input_dim} pixels"
+            label = f"$x$\n{IMAGE_SIDE}×{IMAGE_SIDE} =\n{input_dim} pixels"
         elif index == len(widths) - 1:
             label = f"$\\hat{{x}}$\nreconstruction\n{input_dim} pixels"
         else:

@@ -20,16 +20,10 @@ from matplotlib.patches import Annulus
 
 from latentspace.figures import style
 from latentspace.figures.rendering import plt
-from latentspace.geometry import lerp, slerp
+from latentspace.geometry import chi_mean_and_std, lerp, slerp
 from latentspace.paths import DecodedPath
 
 MOSAIC_FILL = 255  # white gaps between the digits (MNIST digits are white on black)
-
-
-def chi_mean_and_std(p: int) -> tuple[float, float]:
-    """Mean sqrt(2) Gamma((p + 1)/2) / Gamma(p/2) and standard deviation of ||z||, z ~ N(0, I_p)."""
-    mean = math.sqrt(2.0) * math.exp(math.lgamma((p + 1) / 2) - math.lgamma(p / 2))
-    return mean, math.sqrt(max(p - mean**2, 0.0))
 
 
 def _angle_between(a: np.ndarray, b: np.ndarray) -> float:

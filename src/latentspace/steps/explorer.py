@@ -33,26 +33,22 @@ def add_arguments(parser) -> None:
 
 def run(args) -> None:
     from latentspace.checkpoints import load_model
-    from latentspace.decoder_export import (
-        interpolation_bundle,
-        plane_bundle,
-        posterior_means,
-        spiral_bundle,
-        write_bundle,
-    )
+    from latentspace.decoder_export import interpolation_bundle, plane_bundle, spiral_bundle, write_bundle
     from latentspace.figures import style
     from latentspace.steps.shared import prepare_torch
 
     model = load_model(args.model, prepare_torch(args))
     if args.kind == "plane":
-        from latentspace.datasets import load_dataset
+        from latentspace.datasets import images_to_vectors, load_dataset
+        from latentspace.decoding import encode_posteriors
 
         if args.encoded_digits < 1:
             raise LatentspaceError(f"--encoded-digits: expected a positive integer, got {args.encoded_digits}")
         dataset = load_dataset(args.data)
         images, labels = dataset.test_images[: args.encoded_digits], dataset.test_labels[: args.encoded_digits]
+        means, _ = encode_posteriors(model, images_to_vectors(images))  # (N, 2), float64 of float32 values
         bundle = plane_bundle(
-            model, args.weight_dtype, args.extent, posterior_means(model, images), labels,
+            model, args.weight_dtype, args.extent, means, labels,
             list(style.COMPONENT_COLORS), style.CURRENT_COLOR,
         )  # fmt: skip
     elif args.kind == "spiral":

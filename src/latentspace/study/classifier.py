@@ -29,10 +29,10 @@ from torch.nn import functional as F
 from latentspace.artifact_files import checked_contents, damaged, read_torch_payload
 from latentspace.checkpoints import cpu_state_dict, save_torch_payload
 from latentspace.errors import LatentspaceError
+from latentspace.images import IMAGE_SIDE
 from latentspace.progress import EpochReporter
 
 CLASS_COUNT = 10
-IMAGE_SIDE = 28
 FORMAT_VERSION = 1
 CLASSIFIER_FILE = "a latentspace digit classifier"
 PREDICT_BATCH_SIZE = 2048

@@ -21,8 +21,8 @@ Summaries per (source, method, metric): the mean over pairs at each t, the midpo
 (the value at t = 0.5 minus the mean of the two endpoints' values, per pair) and, for
 slerp and the distribution-matched path, the paired difference to lerp at the midpoint;
 each with a percentile bootstrap interval over pairs (Efron & Tibshirani, "An
-Introduction to the Bootstrap", 1993, ch. 13). The batch interpolations here equal the
-one-pair functions of ``latentspace.geometry`` row by row (tests/test_study_interpolation.py).
+Introduction to the Bootstrap", 1993, ch. 13). The paths are ``latentspace.geometry``'s,
+which take all pairs at once.
 """
 
 from __future__ import annotations
@@ -35,19 +35,16 @@ import numpy as np
 import torch
 
 from latentspace import geometry
-from latentspace.decoding import decode_latents
+from latentspace.decoding import decode_latents, encode_posteriors
 from latentspace.errors import LatentspaceError
 from latentspace.model import VAE
 from latentspace.study.classifier import DigitClassifier, confidence_and_entropy, predict_probabilities
 from latentspace.study.labels import BASELINE_METHOD, METHODS, METRICS, SOURCES
-from latentspace.study.latent_norms import encode_posteriors
 
 # Latents decoded and scored at once; bounds the memory of a study of many pairs.
 LATENTS_PER_CHUNK = 8192
 # Query rows per distance matrix in nearest_neighbour_distances: (rows, M) floats at a time.
 DISTANCE_ROWS_PER_CHUNK = 2048
-# Below this sin(angle), slerp's endpoints count as (anti)parallel, as in geometry.
-_DEGENERATE_SIN = 1e-10
 
 
 # --------------------------------------------------------------------------
@@ -86,65 +83,11 @@ def path_fractions(steps: int) -> np.ndarray:
     return fractions
 
 
-# --------------------------------------------------------------------------
-# Interpolation of many pairs at once
-# --------------------------------------------------------------------------
-
-
-def _pair_arrays(starts, ends) -> tuple[np.ndarray, np.ndarray]:
-    starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
-    if starts.ndim != 2 or starts.shape != ends.shape:
-        raise ValueError(f"starts and ends must both have shape (pairs, n), got {starts.shape} and {ends.shape}")
-    return starts, ends
-
-
-def lerp_pairs(starts, ends, t) -> np.ndarray:
-    """Lerp of each pair: starts, ends (P, n), t (T,) -> points (P, T, n)."""
-    starts, ends = _pair_arrays(starts, ends)
-    fractions = np.asarray(t, dtype=float)[None, :, None]                       # (1, T, 1)
-    return (1.0 - fractions) * starts[:, None, :] + fractions * ends[:, None, :]
-
-
-def slerp_pairs(starts, ends, t) -> np.ndarray:
-    """Slerp of each pair as ``geometry.slerp`` does it: starts, ends (P, n), t (T,) -> (P, T, n).
-
-    Pairs at (anti)parallel directions, where the arc is not unique, go through
-    ``geometry.slerp`` one by one; the others are computed together.
-    """
-    starts, ends = _pair_arrays(starts, ends)
-    fractions = np.asarray(t, dtype=float)                                      # (T,)
-    start_norms, end_norms = np.linalg.norm(starts, axis=1), np.linalg.norm(ends, axis=1)  # (P,)
-    if np.any(start_norms == 0) or np.any(end_norms == 0):
-        raise ValueError("slerp needs endpoints of nonzero length")
-    start_units, end_units = starts / start_norms[:, None], ends / end_norms[:, None]  # (P, n)
-    cos_angles = np.sum(start_units * end_units, axis=1)                        # (P,)
-    orthogonal = end_units - cos_angles[:, None] * start_units                  # (P, n)
-    sin_angles = np.linalg.norm(orthogonal, axis=1)                             # (P,)
-    regular = sin_angles >= _DEGENERATE_SIN
-    in_plane = orthogonal / np.where(regular, sin_angles, 1.0)[:, None]         # (P, n)
-    turned = fractions[None, :] * np.arctan2(sin_angles, cos_angles)[:, None]   # (P, T)
-    directions = np.cos(turned)[..., None] * start_units[:, None, :] + np.sin(turned)[..., None] * in_plane[:, None, :]
-    directions /= np.linalg.norm(directions, axis=2, keepdims=True)             # (P, T, n)
-    norms = start_norms[:, None] + fractions[None, :] * (end_norms - start_norms)[:, None]  # (P, T)
-    paths = norms[..., None] * directions                                       # (P, T, n)
-    paths[:, fractions == 0] = starts[:, None, :]
-    paths[:, fractions == 1] = ends[:, None, :]
-    for pair in np.flatnonzero(~regular):
-        paths[pair] = geometry.slerp(starts[pair], ends[pair], fractions)
-    return paths
-
-
-def distribution_matched_pairs(starts, ends, t) -> np.ndarray:
-    """Agustsson et al.'s interpolation of each pair: lerp / sqrt(t^2 + (1 - t)^2), (P, T, n)."""
-    fractions = np.asarray(t, dtype=float)                                      # (T,)
-    scale = np.sqrt(fractions**2 + (1.0 - fractions) ** 2)                      # (T,)
-    return lerp_pairs(starts, ends, fractions) / scale[None, :, None]
-
-
+# The three paths, each taking all pairs at once: starts, ends (P, n), t (T,) -> points (P, T, n).
 INTERPOLATIONS: dict[str, Callable[..., np.ndarray]] = {
-    "lerp": lerp_pairs,
-    "slerp": slerp_pairs,
-    "distribution_matched": distribution_matched_pairs,
+    "lerp": geometry.lerp,
+    "slerp": geometry.slerp,
+    "distribution_matched": geometry.distribution_matched_lerp,
 }
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from latentspace import geometry
+from latentspace.decoding import encode_posteriors
 from latentspace.model import VAE
 from latentspace.study.likelihood import estimate_log_likelihood
 from latentspace.training import ACTIVE_UNIT_THRESHOLD, evaluate
@@ -33,18 +34,6 @@ EVALUATION_BATCH_SIZE = 1024
 def active_unit_count(posterior_mean_variance) -> int:
     """Units whose posterior mean varies over the data by more than ACTIVE_UNIT_THRESHOLD."""
     return int(np.count_nonzero(np.asarray(posterior_mean_variance) > ACTIVE_UNIT_THRESHOLD))
-
-
-@torch.no_grad()
-def encode_posteriors(model: VAE, x: torch.Tensor, batch_size: int = EVALUATION_BATCH_SIZE):
-    """Posterior means and log-variances (N, D) of images ``x`` (N, 784), as numpy arrays."""
-    model.eval()
-    means, logvars = [], []
-    for start in range(0, len(x), batch_size):
-        mean, logvar = model.encode(x[start : start + batch_size])  # (B, D) each
-        means.append(mean.cpu())
-        logvars.append(logvar.cpu())
-    return torch.cat(means).double().numpy(), torch.cat(logvars).double().numpy()
 
 
 def norm_ratio_quantiles(norms: np.ndarray, latent_dim: int) -> dict:
