@@ -25,7 +25,7 @@ from latentspace.study.interpolation_quality import (
     summarise_measurements,
 )
 from latentspace.study.labels import METHODS, METRICS, SOURCES
-from latentspace.study.report import MIDPOINT_COLUMNS, PATH_COLUMNS
+from latentspace.study.tables import MIDPOINT_COLUMNS, PATH_COLUMNS
 
 PAIRWISE = {
     lerp_pairs: geometry.lerp,

@@ -12,7 +12,7 @@ import yaml
 
 from conftest import REDUCED_CONFIG, snakemake_env
 from latentspace.study.labels import METHODS, METRICS, SOURCES
-from latentspace.study.report import MIDPOINT_COLUMNS, MODEL_COLUMNS, PATH_COLUMNS
+from latentspace.study.tables import MIDPOINT_COLUMNS, MODEL_COLUMNS, PATH_COLUMNS
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
 STUDY_DIMS = sorted(dim for dim in REDUCED["latent_dims"] if dim >= 2)

@@ -202,6 +202,7 @@ def _add_site(commands) -> None:
 
 
 def run_site(args) -> None:
+    from latentspace.article_claims import page_words
     from latentspace.run_report import (
         benchmark_summary,
         config_snapshot_text,
@@ -220,6 +221,10 @@ def run_site(args) -> None:
         raise LatentspaceError(f"--run-config-json: not valid JSON ({error.msg})") from None
     models = model_rows([load_json(Path(path)) for path in args.metrics])
     figure_latent_dims = parse_figure_latent_dims(args.figure_latent_dim)
+    assets = parse_named_paths(args.asset, "--asset")
+    # The sentences that depend on the run, written from the study's summary and F11's numbers.
+    study = load_json(assets["study_summary"]) if "study_summary" in assets else None
+    interpolation = load_json(assets["f11_interpolation_500d_json"]) if "f11_interpolation_500d_json" in assets else None
     context = {
         "title": args.title,
         "models": models,
@@ -231,12 +236,13 @@ def run_site(args) -> None:
         "versions": package_versions(),
         "derived": derived_quantities(run_config, sorted({*run_config["latent_dims"], *figure_latent_dims.values()})),
         "figure_latent_dims": figure_latent_dims,
+        "words": page_words(models, study, interpolation, figure_latent_dims) if interpolation else None,
     }
     render_site(
         args.templates,
         args.output_dir,
         context,
-        parse_named_paths(args.asset, "--asset"),
+        assets,
         extra_files={RUN_CONFIG_FILE: context["config_yaml"]},
     )
 

@@ -245,6 +245,8 @@ rule interpolation_500d:
     input:
         lerp=f"results/paths/lerp_{INTERPOLATION_LATENT_DIM}d.npz",
         slerp=f"results/paths/slerp_{INTERPOLATION_LATENT_DIM}d.npz",
+        # The study's digit classifier scores each decoded digit (the page prints it under the digit).
+        classifier="results/study/classifier.pt",
     output:
         mosaic=report(
             SITE_ASSETS["f11_interpolation_500d"],
@@ -253,15 +255,15 @@ rule interpolation_500d:
         ),
         summary=SITE_ASSETS["f11_interpolation_500d_json"],
     params:
-        options=cli_options(padding_px=FIGURES["interpolation_500d"]["padding_px"]),
-        code=package_code_hash("figures.interpolation"),
+        options=cli_options(padding_px=FIGURES["interpolation_500d"]["padding_px"], device=config["device"]),
+        code=package_code_hash("figures.interpolation", "study.classifier", "datasets", "devices"),
     log:
         "results/logs/figures/interpolation_500d.log",
     benchmark:
         "results/benchmarks/interpolation_500d.tsv"
     shell:
         "python -m latentspace figure interpolation-mosaic --lerp {input.lerp} --slerp {input.slerp}"
-        " {params.options} --output {output.mosaic} --summary {output.summary} > {log} 2>&1"
+        " --classifier {input.classifier} {params.options} --output {output.mosaic} --summary {output.summary} > {log} 2>&1"
 
 
 rule interpolation_norms:

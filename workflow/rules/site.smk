@@ -37,7 +37,7 @@ rule site:
         ),
         # The page shows the configuration: a changed setting re-renders it.
         run_config_json=json.dumps(config),
-        code=package_code_hash("site_builder", "math_render", "run_report"),
+        code=package_code_hash("site_builder", "math_render", "run_report", "article_claims"),
     log:
         "results/logs/site.log",
     benchmark:

@@ -87,7 +87,7 @@ rule study_interpolation:
             seed=config["seed"],
             device=config["device"],
         ),
-        code=package_code_hash("study.interpolation_quality", "study.report", "checkpoints", "datasets", "devices"),
+        code=package_code_hash("study.interpolation_quality", "study.tables", "checkpoints", "datasets", "devices"),
     threads: STUDY["threads"]
     log:
         "results/logs/study/interpolation_z{study_dim}.log",
@@ -123,7 +123,7 @@ rule study_summary:
             confidence_level=STUDY["confidence_level"],
             seed=config["seed"],
         ),
-        code=package_code_hash("study.report"),
+        code=package_code_hash("study.tables"),
     log:
         "results/logs/study/summary.log",
     benchmark:
@@ -147,7 +147,7 @@ rule study_path_figures:
         options=cli_options(
             output=[f"{metric}={SITE_ASSETS[f'study_path_{metric}']}" for metric in STUDY_METRICS]
         ),
-        code=package_code_hash("figures.study_paths", "figures.rendering", "study.report"),
+        code=package_code_hash("figures.study_paths", "figures.rendering", "study.tables"),
     log:
         "results/logs/study/path_figures.log",
     benchmark:
@@ -163,7 +163,7 @@ rule study_midpoint_figure:
     output:
         report(SITE_ASSETS["study_midpoint_gaps"], caption="../report/study_midpoint_gaps.rst", category="Study"),
     params:
-        code=package_code_hash("figures.study_midpoints", "figures.rendering", "study.report"),
+        code=package_code_hash("figures.study_midpoints", "figures.rendering", "study.tables"),
     log:
         "results/logs/study/midpoint_figure.log",
     benchmark:

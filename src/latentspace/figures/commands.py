@@ -121,13 +121,17 @@ def _interpolation_pair(args):
 
 def run_interpolation_mosaic(args) -> None:
     from latentspace.atomic_files import write_text_atomic
-    from latentspace.figures.interpolation import interpolation_mosaic, interpolation_summary
+    from latentspace.devices import resolve_device
+    from latentspace.figures.interpolation import decoded_confidences, interpolation_mosaic, interpolation_summary
     from latentspace.figures.rendering import save_grey_png
+    from latentspace.study.classifier import load_classifier
 
     lerp_path, slerp_path = _interpolation_pair(args)
+    classifier = load_classifier(args.classifier, resolve_device(args.device))
+    confidences = {"lerp": decoded_confidences(classifier, lerp_path), "slerp": decoded_confidences(classifier, slerp_path)}
     try:
         mosaic = interpolation_mosaic(lerp_path, slerp_path, args.padding_px)
-        summary = interpolation_summary(lerp_path, slerp_path)
+        summary = interpolation_summary(lerp_path, slerp_path, confidences)
     except ValueError as error:
         raise LatentspaceError(f"{args.lerp}, {args.slerp}: {error}") from None
     save_grey_png(mosaic, args.output)
@@ -203,6 +207,8 @@ def add_figure_commands(commands) -> None:
     parser.add_argument("--lerp", required=True, help="decoded lerp path .npz")
     parser.add_argument("--slerp", required=True, help="decoded slerp path .npz")
     parser.add_argument("--padding-px", type=int, default=2)
+    parser.add_argument("--classifier", required=True, help="the study's digit classifier .pt: scores each decoded digit")
+    parser.add_argument("--device", default="auto")
     parser.add_argument("--output", required=True, help="the mosaic .png")
     parser.add_argument("--summary", required=True, help="the numbers behind F11 and F12 .json")
     parser.set_defaults(run=run_interpolation_mosaic)

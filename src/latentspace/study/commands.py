@@ -191,7 +191,7 @@ def run_interpolation(args) -> None:
         measure_interpolations,
         summarise_measurements,
     )
-    from latentspace.study.report import MIDPOINT_COLUMNS, PATH_COLUMNS, rows_to_csv
+    from latentspace.study.tables import MIDPOINT_COLUMNS, PATH_COLUMNS, rows_to_csv
 
     settings = InterpolationSettings(
         args.pairs, args.path_steps, args.bootstrap_resamples, args.confidence_level, args.seed
@@ -242,7 +242,7 @@ def _add_summary(commands) -> None:
 
 def run_summary(args) -> None:
     from latentspace.atomic_files import write_text_atomic
-    from latentspace.study.report import (
+    from latentspace.study.tables import (
         MIDPOINT_COLUMNS,
         MODEL_COLUMNS,
         PATH_COLUMNS,
@@ -269,8 +269,7 @@ def run_summary(args) -> None:
     write_text_atomic(args.paths_out, rows_to_csv(sorted(path_rows, key=lambda row: order[row["latent_dim"]]), PATH_COLUMNS))
     write_text_atomic(args.midpoints_out, rows_to_csv(sorted(midpoint_rows, key=lambda row: order[row["latent_dim"]]), MIDPOINT_COLUMNS))
     _write_json(args.summary_out, summary)
-    for sentence in summary["reading"]:
-        print(sentence, file=sys.stderr)
+    print(f"study summary of latent sizes {', '.join(map(str, summary['latent_dims']))} written", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------
@@ -290,7 +289,7 @@ def run_path_figures(args) -> None:
     from latentspace.figures.study_paths import path_metric_figure
     from latentspace.site_builder import parse_named_paths
     from latentspace.study.labels import METRICS
-    from latentspace.study.report import csv_to_rows
+    from latentspace.study.tables import csv_to_rows
 
     rows = csv_to_rows(_read_text(args.paths, "path metrics table"))
     for metric, path in parse_named_paths(args.output, "--output").items():
@@ -309,7 +308,7 @@ def _add_midpoint_figure(commands) -> None:
 def run_midpoint_figure(args) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.study_midpoints import midpoint_gap_figure
-    from latentspace.study.report import csv_to_rows
+    from latentspace.study.tables import csv_to_rows
 
     save_figure(midpoint_gap_figure(csv_to_rows(_read_text(args.midpoints, "midpoint table"))), args.output)
 
