@@ -36,6 +36,7 @@ def test_figure11_text_follows_the_article_when_the_run_agrees():
     assert text.startswith("The original article reports that the slerp row keeps")
     assert "lerp's midpoints lose confidence against their endpoints, by 0.10 (95% interval 0.05 to 0.15)" in text
     assert "slerp's midpoints score higher than lerp's by 0.08 (95% interval 0.05 to 0.11)" in text
+    assert "more digit-like than lerp's at z = 50, but not at z = 2" in conclusion_sentence(study)
 
 
 def test_figure11_text_says_so_when_lerp_beats_slerp():

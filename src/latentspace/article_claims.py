@@ -17,7 +17,7 @@ size outside the study, say) gives a sentence that says so, never a guess.
 from __future__ import annotations
 
 from latentspace.study.labels import BASELINE_METHOD
-from latentspace.study.reading import bracket_text, interval_text, number, study_words
+from latentspace.study.reading import bracket_text, dims_text, interval_text, number, study_words
 from latentspace.study.tables import summary_midpoints
 
 # The article's Figure 11 compares lerp with slerp between prior draws.
@@ -220,8 +220,8 @@ def figure11_comparison_sentence(study: dict | None, latent_dim: int) -> str:
     versus = _midpoint(study, latent_dim, F11_SOURCE, "slerp", CONFIDENCE)["minus_lerp"]
     lerp_text = {
         -1: f"lerp's midpoints lose confidence against their endpoints, by {interval_text(_negated(lerp_gap), level)}",
-        0: f"lerp's midpoints show no measurable loss of confidence against their endpoints "
-           f"({interval_text(lerp_gap, level)})",
+        0: f"lerp's midpoints differ from their endpoints in confidence by {interval_text(lerp_gap, level)}, "
+           "no measurable loss",
         1: f"lerp's midpoints gain confidence against their endpoints, by {interval_text(lerp_gap, level)}",
     }[lerp_gap["sign"]]
     versus_text = {
@@ -285,11 +285,12 @@ def conclusion_sentence(study: dict | None) -> str:
     if helped and not hurt and len(helped) == len(signs):
         verdict = "In this run slerp's midpoints between prior draws are measurably more digit-like than lerp's at every studied size"
     elif helped:
+        others = [dim for dim in signs if dim not in helped]
         verdict = ("In this run slerp's midpoints between prior draws are measurably more digit-like than lerp's at "
-                   + ", ".join(f"z = {dim}" for dim in helped) + ", not at the other studied sizes")
+                   f"{dims_text(helped)}, but not at {dims_text(others, 'or')}")
     elif hurt:
         verdict = ("In this run slerp's midpoints between prior draws are measurably less digit-like than lerp's at "
-                   + ", ".join(f"z = {dim}" for dim in hurt) + ", which goes against the lesson")
+                   f"{dims_text(hurt)}, which goes against the lesson")
     else:
         verdict = "In this run no studied size shows a measurable difference between slerp's and lerp's midpoints"
     return f"{claim} {verdict}; at z = {largest} the difference in the classifier's confidence is {at_largest}."
