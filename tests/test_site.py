@@ -467,6 +467,9 @@ def test_pipeline_site_reports_what_the_run_measured(pipeline_run):
     assert "train (latent_dim 2)" in html and "<td>site</td>" not in html
     interpolation = json.loads((pipeline_run / "site" / "figures" / "f11_interpolation_500d.json").read_text())
     assert f"{interpolation['lerp_midpoint_norm']:,.2f}" in html
+    # Under each digit of F11, its confidence; the reduced study lacks z = 500, and the page says so.
+    assert all(f"<td>{value:.2f}<br>" in html for value in interpolation["lerp_confidences"])
+    assert "does not include z = 500" in html and "the study does not include" in html
     config = yaml.safe_load((pipeline_run / "site" / "config.yaml").read_text())
     assert config["seed"] == 7 and config["latent_dims"] == [2, 10]
     assert f"<td>torch</td><td>{importlib.metadata.version('torch')}</td>" in html

@@ -6,9 +6,13 @@ and the site's stand-in run.
 
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
 import pytest
+
+import latentspace
 
 from latentspace.study.labels import BASELINE_METHOD, METHODS, METRICS, SOURCES
 from latentspace.study.tables import (
@@ -109,3 +113,19 @@ def test_csv_round_trip_keeps_numbers_and_leaves_missing_cells_out():
     models = [model_row(statistics(dim)) for dim in LATENT_DIMS]
     assert csv_to_rows(rows_to_csv(models, MODEL_COLUMNS)) == models
     assert models[0]["posterior_mean_norm_ratio_q50"] == pytest.approx(0.9)
+
+
+def test_the_measuring_steps_do_not_import_the_words():
+    """The study's measuring and gathering code imports the tables, never the words: rewording re-runs neither.
+
+    Function-level imports count too (the commands import lazily), so the source is read, not run.
+    """
+    package = Path(latentspace.__file__).parent
+    for module in ("study/tables.py", "study/interpolation_quality.py", "study/commands.py", "study/latent_norms.py"):
+        imported = set()
+        for node in ast.walk(ast.parse((package / module).read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+        assert not imported & {"latentspace.study.reading", "latentspace.article_claims"}, module
