@@ -65,7 +65,7 @@ def reconstruction_sentence(models: list[dict], latent_dim: int) -> str:
     if not others:
         return f"In this run its reconstruction term on the test digits is {number(own, 1)} nats per image."
     worse = [dim for dim in others if by_dim[dim]["test_reconstruction_nats"] > own]
-    comparison = ", ".join(f"{number(by_dim[dim]['test_reconstruction_nats'], 1)} at z = {dim}" for dim in others)
+    comparison = _per_dim([number(by_dim[dim]["test_reconstruction_nats"], 1) for dim in others], others)
     if not worse:
         verdict = "the largest of the run's models: the least precise reconstructions"
     elif len(worse) == len(others):
