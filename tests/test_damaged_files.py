@@ -33,11 +33,11 @@ PRODUCERS = [
      "--metrics-out", "{metrics}"],
     ["decode", "lerp", "--model", "{model}", "--steps", "5", "--seed", "1", "--device", "cpu",
      "--output", "{decoded_path}"],
-    ["interpolation-mosaic", "--lerp", "{decoded_path}", "--slerp", "{decoded_path}", "--padding-px", "1",
-     "--output", "{out}/mosaic.png", "--summary", "{mosaic_summary}"],
     ["study-classifier", "--data", "{dataset}", "--epochs", "1", "--batch-size", "36", "--learning-rate", "0.004",
      "--max-shift-px", "0", "--min-accuracy", "0", "--seed", "0", "--device", "cpu", "--threads", "1",
      "--model-out", "{classifier}", "--metrics-out", "{classifier_metrics}"],
+    ["interpolation-mosaic", "--lerp", "{decoded_path}", "--slerp", "{decoded_path}", "--padding-px", "1",
+     "--classifier", "{classifier}", "--device", "cpu", "--output", "{out}/mosaic.png", "--summary", "{mosaic_summary}"],
     ["study-model", "--model", "{model}", "--data", "{dataset}", "--iwae-samples", "2", "--seed", "0",
      "--device", "cpu", "--threads", "1", "--output", "{statistics}"],
     ["study-interpolation", "--model", "{model}", "--data", "{dataset}", "--classifier", "{classifier}",
@@ -64,7 +64,7 @@ CONSUMERS = {
     "metrics": [*SITE, "--metrics", "{metrics}"],
     "benchmark": [*SITE, "--metrics", "{metrics}", "--benchmark", "train={benchmark}"],
     "decoded_path": ["interpolation-mosaic", "--lerp", "{decoded_path}", "--slerp", "{decoded_path}",
-                     "--padding-px", "1", "--output", "{out}/mosaic.png", "--summary", "{out}/mosaic.json"],
+                     "--padding-px", "1", "--classifier", "{classifier}", "--device", "cpu", "--output", "{out}/mosaic.png", "--summary", "{out}/mosaic.json"],
     "classifier": ["study-interpolation", "--model", "{model}", "--data", "{dataset}", "--classifier", "{classifier}",
                    "--pairs", "2", "--path-steps", "3", "--bootstrap-resamples", "10", "--confidence-level", "0.95",
                    "--seed", "0", "--device", "cpu", "--threads", "1", "--paths-out", "{out}/p.csv", "--midpoints-out", "{out}/m.csv"],
@@ -218,7 +218,7 @@ def test_a_model_whose_weights_do_not_fit_is_one_line(made, tmp_path):
 
 def test_a_table_with_a_row_cut_short_or_a_wrong_header_is_refused(made, tmp_path):
     from latentspace.errors import LatentspaceError
-    from latentspace.study.report import read_path_table
+    from latentspace.study.tables import read_path_table
 
     lines = made["path_table"].read_text().splitlines(keepends=True)
     (tmp_path / "short_row.csv").write_text("".join(lines[:2]) + lines[2].rsplit(",", 1)[0] + "\n")

@@ -281,15 +281,27 @@ def test_mismatched_interpolation_paths_are_refused(interpolation_pair):
 
 
 def test_interpolation_commands(interpolation_pair, tmp_path):
+    import torch
+
     from latentspace.paths import save_decoded_path
+    from latentspace.study.classifier import ClassifierSettings, DigitClassifier, save_classifier
 
     for name, path in zip(("lerp", "slerp"), interpolation_pair):
         save_decoded_path(path, tmp_path / f"{name}.npz")
+    torch.manual_seed(0)  # an untrained classifier: its confidences are real outputs, just not good ones
+    save_classifier(tmp_path / "classifier.pt", DigitClassifier(), ClassifierSettings(1, 8, 1e-3, 0, 0))
     inputs = ["--lerp", str(tmp_path / "lerp.npz"), "--slerp", str(tmp_path / "slerp.npz")]
-    assert main(["interpolation-mosaic", *inputs, "--padding-px", "1", "--output",
-                 str(tmp_path / "f11.png"), "--summary", str(tmp_path / "f11.json")]) == 0
+    assert main(["interpolation-mosaic", *inputs, "--padding-px", "1", "--classifier",
+                 str(tmp_path / "classifier.pt"), "--device", "cpu", "--output", str(tmp_path / "f11.png"),
+                 "--summary", str(tmp_path / "f11.json")]) == 0
     assert iio.imread(tmp_path / "f11.png").shape == (57, 5 * 28 + 4)
-    assert json.loads((tmp_path / "f11.json").read_text())["latent_dim"] == 50
+    summary = json.loads((tmp_path / "f11.json").read_text())
+    assert summary["latent_dim"] == 50
+    for method in ("lerp", "slerp"):  # the evidence printed under each digit
+        assert len(summary[f"{method}_confidences"]) == 5 and all(0.1 <= c <= 1 for c in summary[f"{method}_confidences"])
+        assert len(summary[f"{method}_norm_ratios"]) == 5
+    assert summary["slerp_norm_ratios"] == pytest.approx([1.0] * 5)
+    assert summary["lerp_norm_ratios"][2] == pytest.approx(summary["lerp_midpoint_norm_ratio"])
     assert main(["interpolation-norms", *inputs, "--curve-steps", "30",
                  "--output", str(tmp_path / "f12.svg")]) == 0
     assert_svg(tmp_path / "f12.svg")
@@ -322,6 +334,7 @@ def test_pipeline_wrote_every_figure(pipeline_run):
     summary = json.loads((figures / "f11_interpolation_500d.json").read_text())
     assert summary["latent_dim"] == 500 and summary["sphere_radius"] == pytest.approx(math.sqrt(500))
     assert 0.6 < summary["lerp_midpoint_norm_ratio"] < 0.8
+    assert len(summary["lerp_confidences"]) == len(summary["slerp_confidences"]) == steps
 
 
 def reduced_figure_commands() -> dict[str, list[str]]:

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 import pytest
-from test_study_report import summary_for
+from test_study_tables import summary_for
 import yaml
 
 from conftest import REPO_ROOT, run_snakemake
@@ -355,7 +355,11 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = ()) -> list[str]:
     interpolation = {
         "latent_dim": 500, "sphere_radius": 500**0.5, "steps": 10, "endpoint_angle_degrees": 88.0,
         "lerp_midpoint_norm": 15.5, "lerp_midpoint_norm_ratio": 15.5 / 500**0.5, "slerp_midpoint_norm": 22.36,
-        "prior_norm_mean": 22.35, "prior_norm_std": 0.71,
+        "prior_norm_mean": 22.35, "prior_norm_std": 0.71, "lerp_midpoint_prior_sds_below": 9.6,
+        "lerp_confidences": [0.99, 0.9, 0.6, 0.55, 0.6, 0.62, 0.58, 0.7, 0.95, 0.98],
+        "slerp_confidences": [0.99, 0.92, 0.7, 0.65, 0.66, 0.63, 0.64, 0.75, 0.96, 0.98],
+        "lerp_norm_ratios": [1.0, 0.92, 0.85, 0.79, 0.75, 0.75, 0.79, 0.85, 0.92, 1.0],
+        "slerp_norm_ratios": [1.0] * 10,
     }
     (folder / "f11.json").write_text(json.dumps(interpolation))
     assets["f11_interpolation_500d_json"] = folder / "f11.json"
@@ -457,6 +461,9 @@ def test_pipeline_site_reports_what_the_run_measured(pipeline_run):
     assert "train (latent_dim 2)" in html and "<td>site</td>" not in html
     interpolation = json.loads((pipeline_run / "site" / "figures" / "f11_interpolation_500d.json").read_text())
     assert f"{interpolation['lerp_midpoint_norm']:,.2f}" in html
+    # Under each digit of F11, its confidence; the reduced study lacks z = 500, and the page says so.
+    assert all(f"<td>{value:.2f}<br>" in html for value in interpolation["lerp_confidences"])
+    assert "does not include z = 500" in html and "the study does not include" in html
     config = yaml.safe_load((pipeline_run / "site" / "config.yaml").read_text())
     assert config["seed"] == 7 and config["latent_dims"] == [2, 10]
     assert f"<td>torch</td><td>{importlib.metadata.version('torch')}</td>" in html

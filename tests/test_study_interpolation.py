@@ -20,7 +20,7 @@ from latentspace.study.interpolation_quality import (
     summarise_measurements,
 )
 from latentspace.study.labels import METHODS, METRICS, SOURCES
-from latentspace.study.report import MIDPOINT_COLUMNS, PATH_COLUMNS
+from latentspace.study.tables import MIDPOINT_COLUMNS, PATH_COLUMNS
 
 def test_each_method_is_geometrys_interpolation_of_all_pairs_at_once():
     assert set(INTERPOLATIONS) == set(METHODS)

@@ -16,7 +16,7 @@ from conftest import REDUCED_CONFIG, effective_config, snakemake_env
 from latentspace.datasets import images_to_vectors, load_dataset
 from latentspace.study.classifier import load_classifier
 from latentspace.study.labels import METHODS, METRICS, SOURCES
-from latentspace.study.report import MIDPOINT_COLUMNS, MODEL_COLUMNS, PATH_COLUMNS
+from latentspace.study.tables import MIDPOINT_COLUMNS, MODEL_COLUMNS, PATH_COLUMNS
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
 STUDY_DIMS = sorted(dim for dim in REDUCED["latent_dims"] if dim >= 2)
@@ -45,7 +45,7 @@ def test_study_tables_have_their_columns_and_rows(pipeline_run):
     assert len(midpoints) == len(STUDY_DIMS) * len(SOURCES) * len(METHODS) * len(METRICS)
 
 
-def test_study_summary_reports_the_classifier_and_a_reading(pipeline_run):
+def test_study_summary_reports_the_classifier_and_its_verdicts(pipeline_run):
     summary = json.loads((pipeline_run / "results" / "study" / "study_summary.json").read_text())
     classifier = json.loads((pipeline_run / "results" / "study" / "classifier_metrics.json").read_text())
     assert summary["classifier"] == classifier
@@ -60,12 +60,16 @@ def test_study_summary_reports_the_classifier_and_a_reading(pipeline_run):
     assert classifier["test_accuracy"] > 0.3
     assert classifier["meets_bar"] == (classifier["test_accuracy"] >= STUDY.get("classifier", {}).get("min_accuracy", 0.97))
     assert classifier["epochs"] == STUDY["classifier"]["epochs"]
-    assert f"{classifier['test_accuracy']:.1%}" in summary["reading"][0]
+    assert "reading" not in summary  # the words are the site's (latentspace.study.reading)
+    signs = {row["minus_lerp"]["sign"] for row in summary["midpoints"] if "minus_lerp" in row}
+    assert signs <= {-1, 0, 1} and signs
     assert summary["latent_dims"] == STUDY_DIMS
     assert summary["settings"]["pairs"] == STUDY["pairs"]
     statistics = json.loads((pipeline_run / "results" / "study" / f"z{STUDY_DIMS[0]}" / "model_statistics.json").read_text())
     assert summary["models"][0]["test_iwae_nats"] == statistics["test_iwae_nats"]  # nothing typed in
-    assert len(summary["reading"]) >= 5
+    html = (pipeline_run / "site" / "index.html").read_text()
+    assert html.count("held-out test digits correctly") == 1  # the classifier's verdict, stated once
+    assert f"{classifier['test_accuracy']:.1%}" in html
 
 
 def test_study_figures_logs_and_benchmarks(pipeline_run):

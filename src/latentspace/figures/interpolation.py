@@ -8,7 +8,9 @@ at t = 1/2 its norm is sqrt(p) cos(th / 2), about sqrt(p) / sqrt(2) for the near
 endpoints that two draws in high dimension are.
 
 F10 draws the picture in the plane; F11 tiles the digits decoded along both paths (lerp on
-top, slerp below) with the z = 500 model; F12 plots the norm along both paths.
+top, slerp below) with the z = 500 model, and its summary carries the evidence the page
+prints under each digit: the study's classifier's confidence and the code's norm in units
+of sqrt(p); F12 plots the norm along both paths.
 """
 
 from __future__ import annotations
@@ -105,15 +107,31 @@ def interpolation_mosaic(lerp_path: DecodedPath, slerp_path: DecodedPath, paddin
     return tile_images(rows, padding=padding_px, fill=MOSAIC_FILL)
 
 
-def interpolation_summary(lerp_path: DecodedPath, slerp_path: DecodedPath) -> dict:
-    """The numbers behind F11 and F12, for the page to quote: norms, angle, the lerp dip."""
+def decoded_confidences(classifier, path: DecodedPath) -> list[float]:
+    """The classifier's confidence (largest class probability) on each decoded digit of ``path``."""
+    from latentspace.datasets import images_to_vectors  # here: torch, which F10 and F12 do not need
+    from latentspace.study.classifier import confidence_and_entropy, predict_probabilities
+
+    device = next(classifier.parameters()).device
+    confidence, _ = confidence_and_entropy(predict_probabilities(classifier, images_to_vectors(path.images).to(device)))
+    return confidence.cpu().double().numpy().tolist()
+
+
+def interpolation_summary(lerp_path: DecodedPath, slerp_path: DecodedPath, confidences: dict | None = None) -> dict:
+    """The numbers behind F11 and F12, for the page to quote: norms, angle, the lerp dip.
+
+    ``confidences`` maps "lerp" and "slerp" to the classifier's confidence on each decoded
+    digit of that path (:func:`decoded_confidences`); the summary then carries them too.
+    """
     check_interpolation_pair(lerp_path, slerp_path)
     start, end = lerp_path.latents[0], lerp_path.latents[-1]                    # (D,) each
     latent_dim = lerp_path.latent_dim
     radius = math.sqrt(latent_dim)
     lerp_midpoint_norm = float(np.linalg.norm(lerp(start, end, 0.5)[0]))
     prior_norm_mean, prior_norm_std = chi_mean_and_std(latent_dim)
-    return {
+    lerp_norms = np.linalg.norm(lerp_path.latents, axis=1)                      # (N,)
+    slerp_norms = np.linalg.norm(slerp_path.latents, axis=1)                    # (N,)
+    summary = {
         "latent_dim": latent_dim,
         "sphere_radius": radius,
         "steps": len(lerp_path.t),
@@ -123,12 +141,22 @@ def interpolation_summary(lerp_path: DecodedPath, slerp_path: DecodedPath) -> di
         "lerp_midpoint_norm": lerp_midpoint_norm,
         "lerp_midpoint_norm_ratio": lerp_midpoint_norm / radius,
         "slerp_midpoint_norm": float(np.linalg.norm(slerp(start, end, 0.5)[0])),
-        "lerp_norms": np.linalg.norm(lerp_path.latents, axis=1).tolist(),
-        "slerp_norms": np.linalg.norm(slerp_path.latents, axis=1).tolist(),
+        "lerp_norms": lerp_norms.tolist(),
+        "slerp_norms": slerp_norms.tolist(),
+        "lerp_norm_ratios": (lerp_norms / radius).tolist(),
+        "slerp_norm_ratios": (slerp_norms / radius).tolist(),
         "prior_norm_mean": prior_norm_mean,
         "prior_norm_std": prior_norm_std,
+        # How far below the prior's typical norm the lerp midpoint is, in standard deviations.
+        "lerp_midpoint_prior_sds_below": (prior_norm_mean - lerp_midpoint_norm) / prior_norm_std,
         "endpoints": [start.tolist(), end.tolist()],
     }
+    if confidences is not None:
+        for method, path in (("lerp", lerp_path), ("slerp", slerp_path)):
+            if len(confidences[method]) != len(path.t):
+                raise ValueError(f"{method}: {len(confidences[method])} confidences for {len(path.t)} decoded digits")
+            summary[f"{method}_confidences"] = [float(value) for value in confidences[method]]
+    return summary
 
 
 # --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ The gap of a pair is its value at t = 0.5 minus the mean of its two endpoints' v
 each point is the mean over pairs with its bootstrap interval as an error bar. A row
 per metric, a column per endpoint source, a colour per method; the methods are nudged
 sideways so that their bars do not hide each other. Reads the rows of
-results/study/study_midpoints.csv (``latentspace.study.report.MIDPOINT_COLUMNS``).
+results/study/study_midpoints.csv (``latentspace.study.tables.MIDPOINT_COLUMNS``).
 """
 
 from __future__ import annotations

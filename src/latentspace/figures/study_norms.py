@@ -5,7 +5,7 @@ posteriors of the test digits (mean plus noise) and the posterior means themselv
 the median as a marker, the 5-95% range as a bar; 1 is the shell of radius sqrt(p).
 Right: the KL term of every latent unit, sorted from the largest down, one line per
 latent size (the active-unit count in the legend). Reads the ``models`` list of
-results/study/study_summary.json (``latentspace.study.report.build_summary``).
+results/study/study_summary.json (``latentspace.study.tables.build_summary``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 One panel per latent size and endpoint source (prior draws, encoded test digits): the
 mean over pairs at each t as a line, its bootstrap interval as a band, one colour per
 method. Reads the rows of results/study/study_path_metrics.csv
-(``latentspace.study.report.PATH_COLUMNS``).
+(``latentspace.study.tables.PATH_COLUMNS``).
 """
 
 from __future__ import annotations

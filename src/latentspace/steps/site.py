@@ -23,6 +23,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> None:
+    from latentspace.article_claims import page_words
     from latentspace.run_report import (
         benchmark_summary,
         config_snapshot_text,
@@ -43,6 +44,11 @@ def run(args) -> None:
         raise LatentspaceError(f"--run-config-json: not valid JSON ({error.msg})") from None
     models = model_rows([read_json(path, "a model's metrics JSON from the train step") for path in args.metrics])
     figure_latent_dims = parse_figure_latent_dims(args.figure_latent_dim)
+    assets = parse_named_paths(args.asset, "--asset")
+    # The sentences that depend on the run, written from the study's summary and F11's numbers.
+    study = read_json(assets["study_summary"], "the study's summary JSON") if "study_summary" in assets else None
+    interpolation_file = assets.get("f11_interpolation_500d_json")
+    interpolation = read_json(interpolation_file, "F11's numbers, a JSON object") if interpolation_file else None
     context = {
         "title": args.title,
         "models": models,
@@ -54,11 +60,12 @@ def run(args) -> None:
         "versions": package_versions(),
         "derived": derived_quantities(run_config, sorted({*run_config["latent_dims"], *figure_latent_dims.values()})),
         "figure_latent_dims": figure_latent_dims,
+        "words": page_words(models, study, interpolation, figure_latent_dims) if interpolation else None,
     }
     render_site(
         args.templates,
         args.output_dir,
         context,
-        parse_named_paths(args.asset, "--asset"),
+        assets,
         extra_files={RUN_CONFIG_FILE: context["config_yaml"]},
     )

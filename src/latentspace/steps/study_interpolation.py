@@ -33,7 +33,7 @@ def run(args) -> None:
         measure_interpolations,
         summarise_measurements,
     )
-    from latentspace.study.report import MIDPOINT_COLUMNS, PATH_COLUMNS, rows_to_csv
+    from latentspace.study.tables import MIDPOINT_COLUMNS, PATH_COLUMNS, rows_to_csv
 
     settings = InterpolationSettings(
         args.pairs, args.path_steps, args.bootstrap_resamples, args.confidence_level, args.seed

@@ -11,6 +11,6 @@ def add_arguments(parser) -> None:
 def run(args) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.study_midpoints import midpoint_gap_figure
-    from latentspace.study.report import read_midpoint_table
+    from latentspace.study.tables import read_midpoint_table
 
     save_figure(midpoint_gap_figure(read_midpoint_table(args.midpoints)), args.output)

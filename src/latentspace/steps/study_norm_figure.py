@@ -11,6 +11,6 @@ def add_arguments(parser) -> None:
 def run(args) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.study_norms import latent_norm_figure
-    from latentspace.study.report import read_summary
+    from latentspace.study.tables import read_summary
 
     save_figure(latent_norm_figure(read_summary(args.summary)["models"]), args.output)

@@ -15,7 +15,7 @@ def run(args) -> None:
     from latentspace.figures.study_paths import path_metric_figure
     from latentspace.steps.shared import parse_named_paths
     from latentspace.study.labels import METRICS
-    from latentspace.study.report import read_path_table
+    from latentspace.study.tables import read_path_table
 
     rows = read_path_table(args.paths)
     for metric, path in parse_named_paths(args.output, "--output").items():

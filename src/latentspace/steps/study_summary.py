@@ -25,7 +25,7 @@ def add_arguments(parser) -> None:
 def run(args) -> None:
     from latentspace.atomic_files import write_text_atomic
     from latentspace.steps.shared import write_json
-    from latentspace.study.report import (
+    from latentspace.study.tables import (
         MIDPOINT_COLUMNS,
         MODEL_COLUMNS,
         PATH_COLUMNS,
@@ -61,5 +61,4 @@ def run(args) -> None:
         rows_to_csv(sorted(midpoint_rows, key=lambda row: order[row["latent_dim"]]), MIDPOINT_COLUMNS),
     )
     write_json(args.summary_out, summary)
-    for sentence in summary["reading"]:
-        print(sentence, file=sys.stderr)
+    print(f"study summary of latent sizes {', '.join(map(str, summary['latent_dims']))} written", file=sys.stderr)

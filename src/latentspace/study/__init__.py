@@ -14,8 +14,10 @@ models the pipeline trains, for every latent size of the configuration:
   distribution-matched interpolation of Agustsson et al. (2017, arXiv:1711.01970)
   between pairs of prior draws and of encoded test digits, scored along the path, with
   bootstrap intervals (Efron & Tibshirani 1993);
-* :mod:`~latentspace.study.report` - the per-size results gathered into the CSV tables,
-  the summary JSON of the site section and its reading, written from the numbers;
+* :mod:`~latentspace.study.tables` - the per-size results gathered into the CSV tables and
+  the summary JSON of the site section, with every verdict computed as data;
+* :mod:`~latentspace.study.reading` - the English sentences of the site section, written
+  from the summary's numbers and verdicts (imported by the site step only);
 * :mod:`~latentspace.study.commands` - the ``study-*`` subcommands of the command line.
 
 Importing the package is cheap (no torch): the command line registers its subcommands

@@ -1,4 +1,8 @@
-"""The study's tables and its reading: sentences chosen by the numbers they are given."""
+"""The study's tables: CSV round trips, the summary and its verdicts, computed once as data.
+
+The builders here (statistics, midpoint_rows, summary_for) also feed the reading's tests
+and the site's stand-in run.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,16 @@ import json
 
 import pytest
 
+from latentspace.code_version import PACKAGE_DIR, module_closure
+from latentspace.steps import STEPS, step_module_name
 from latentspace.study.labels import BASELINE_METHOD, METHODS, METRICS, SOURCES
-from latentspace.study.report import (
+from latentspace.study.tables import (
     MIDPOINT_COLUMNS,
     MODEL_COLUMNS,
     build_summary,
+    interval_sign,
+    shell_place,
+    units_for_kl_share,
     csv_to_rows,
     model_row,
     rows_to_csv,
@@ -72,34 +81,26 @@ def test_summary_structure():
     assert [model["latent_dim"] for model in summary["models"]] == list(LATENT_DIMS)
     assert len(summary["midpoint_table"]) == len(LATENT_DIMS) * len(SOURCES)
     assert set(summary["midpoint_table"][0]["methods"]) == set(METHODS)
-    assert all(isinstance(sentence, str) and sentence for sentence in summary["reading"])
+    assert "reading" not in summary  # words are the site's job (latentspace.study.reading)
     json.dumps(summary)  # plain JSON for the site
 
 
-def test_reading_says_where_a_method_helps_and_where_it_does_not():
-    helps = {(50, "prior", "slerp"): (0.08, 0.05, 0.11), (2, "prior", "slerp"): (0.01, -0.02, 0.03),
-             (50, "encoded", "slerp"): (-0.06, -0.09, -0.02)}
-    text = " ".join(summary_for(helps)["reading"])
-    assert "slerp raises it by 0.08 (95% interval 0.05 to 0.11)" in text
-    assert "slerp lowers it by 0.06 (95% interval 0.02 to 0.09), so it does not help here" in text
-    assert "slerp gives measurably more confident midpoints than lerp at z = 50, but not at z = 2" in text
-    assert "distribution-matched gives no measurably more confident midpoints than lerp at any latent size" in text
-    assert "no measurable difference over 40 pairs" in text
-
-
-def test_reading_refuses_to_interpret_a_weak_classifier():
-    reading = summary_for({(50, "prior", "slerp"): (0.08, 0.05, 0.11)}, accuracy=0.90)["reading"]
-    assert "too weak to judge" in reading[0] and "90.0%" in reading[0]
-    assert not any("confident midpoints" in sentence for sentence in reading)
-
-
-def test_reading_of_where_the_encoded_digits_lie():
-    inside = " ".join(summary_for(posterior_mean_ratio=0.3)["reading"])
-    assert "median norm of 0.30 of the radius, well inside the shell" in inside and "start off the shell" in inside
-    on = " ".join(summary_for(posterior_mean_ratio=0.95)["reading"])
-    assert "within the range of the prior's draws" in on and "start on the shell" in on
-    beyond = " ".join(summary_for(posterior_mean_ratio=2.5)["reading"])
-    assert "beyond the range of the prior's draws" in beyond and "start off the shell" in beyond
+def test_verdicts_are_data():
+    assert [interval_sign(0.01, 0.05), interval_sign(-0.01, 0.03), interval_sign(-0.05, -0.01)] == [1, 0, -1]
+    model = {"prior_draw_norm_ratio_q05": 0.9, "prior_draw_norm_ratio_q95": 1.1}
+    assert [shell_place(model, ratio) for ratio in (0.7, 1.0, 1.3)] == ["below", "within", "above"]
+    assert units_for_kl_share([5.0, 4.0, 0.5, 0.5], 0.9) == 2 and units_for_kl_share([1.0] * 10, 0.9) == 9
+    summary = summary_for({(50, "prior", "slerp"): (0.08, 0.05, 0.11), (50, "encoded", "slerp"): (0.01, -0.02, 0.04)},
+                          posterior_mean_ratio=0.3)
+    rows = {(row["latent_dim"], row["source"], row["method"], row["metric"]): row for row in summary["midpoints"]}
+    assert rows[(50, "prior", "slerp", "classifier_confidence")]["minus_lerp"]["sign"] == 1
+    assert rows[(50, "encoded", "slerp", "classifier_confidence")]["minus_lerp"]["sign"] == 0
+    assert rows[(50, "prior", "lerp", "classifier_confidence")]["gap"] == {
+        "mean": -0.1, "ci_low": -0.15, "ci_high": -0.05, "sign": -1}
+    assert rows[(50, "prior", "lerp", "latent_norm_ratio")]["midpoint_place"] == "below"  # 0.7 < q05 = 0.8
+    assert summary["models"][-1]["posterior_mean_place"] == "below"
+    assert summary["models"][-1]["units_for_kl_share"] == 45  # 50 equal units: 90% of them
+    assert summary["midpoint_table"][-1]["methods"]["lerp"]["confidence_gap"]["sign"] == -1
 
 
 def test_csv_round_trip_keeps_numbers_and_leaves_missing_cells_out():
@@ -110,3 +111,12 @@ def test_csv_round_trip_keeps_numbers_and_leaves_missing_cells_out():
     models = [model_row(statistics(dim)) for dim in LATENT_DIMS]
     assert csv_to_rows(rows_to_csv(models, MODEL_COLUMNS)) == models
     assert models[0]["posterior_mean_norm_ratio_q50"] == pytest.approx(0.9)
+
+
+def test_only_the_site_step_imports_the_words():
+    """Rewording a sentence of the reading or the article's claims re-runs the site and nothing else:
+    no other step's re-run trigger (its import closure, functions' imports included) holds the words."""
+    words = {PACKAGE_DIR / "study" / "reading.py", PACKAGE_DIR / "article_claims.py"}
+    for step in STEPS:
+        closure = set(module_closure([step_module_name(step)]))
+        assert (closure & words == words) if step == "site" else not closure & words, step
