@@ -5,7 +5,7 @@
 #
 #   benchmarks/pipeline_time.sh [WORKDIR]     (default: a new temporary folder)
 #
-# Target: under 3 minutes on a 2-core CPU. Run it with the repository's environment
+# Target: at most 150 s on a 2-core CPU. Run it with the repository's environment
 # active (snakemake and the latentspace package on PATH).
 set -euo pipefail
 
