@@ -22,7 +22,7 @@ echo "== default pipeline from a clean results/ in $workdir (2 cores); load aver
 started_ns=$(date +%s%N)
 snakemake --cores 2 > pipeline.log 2>&1 || { tail -40 pipeline.log; exit 1; }
 elapsed_ms=$(( ($(date +%s%N) - started_ns) / 1000000 ))
-printf 'elapsed: %d.%03d s (target: 180 s); load average now: %s\n' \
+printf 'elapsed: %d.%03d s (target: 150 s); load average now: %s\n' \
     $((elapsed_ms / 1000)) $((elapsed_ms % 1000)) "$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== slowest jobs (results/benchmarks/*.tsv, wall-clock seconds)"
 for tsv in results/benchmarks/*.tsv; do
