@@ -84,6 +84,7 @@ def metrics_without_timings(path: Path) -> dict:
     return metrics
 
 
+@pytest.mark.slow  # two training processes, one stopped by a real SIGTERM
 def test_sigterm_then_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, dataset_file):
     interrupted, uninterrupted = tmp_path / "interrupted", tmp_path / "uninterrupted"
     interrupted.mkdir()
