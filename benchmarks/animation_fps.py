@@ -28,7 +28,7 @@ import numpy as np
 import torch
 import yaml
 
-from latentspace.checkpoints import load_model
+from latentspace.model_files import load_model
 from latentspace.figures.animation import (
     RenderTimes,
     VideoSettings,

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from latentspace.checkpoints import load_model
+from latentspace.model_files import load_model
 from latentspace.decoder_export import interpolation_bundle, write_bundle
 from latentspace.model import VAEConfig
 from latentspace.paths import interpolation_endpoints

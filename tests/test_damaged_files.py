@@ -205,7 +205,7 @@ def test_a_damaged_training_checkpoint_is_one_line_then_training_starts_over(mad
 
 def test_a_model_whose_weights_do_not_fit_is_one_line(made, tmp_path):
     """torch's load_state_dict message spans several lines; the error stays on one."""
-    from latentspace.checkpoints import load_model
+    from latentspace.model_files import load_model
     from latentspace.errors import LatentspaceError
 
     payload = torch.load(made["model"], weights_only=True)

@@ -21,7 +21,7 @@ import yaml
 from conftest import REDUCED_CONFIG, run_snakemake
 from explorer_helpers import bundle_layers, decode_with_layers, model_with_rounded_decoder, rounding_error_bound
 from latentspace import decoder_export
-from latentspace.checkpoints import load_model, save_model
+from latentspace.model_files import load_model, save_model
 from latentspace.cli import main
 from latentspace.datasets import Dataset, images_to_vectors, save_dataset
 from latentspace.decoder_export import (

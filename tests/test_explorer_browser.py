@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from latentspace import geometry
-from latentspace.checkpoints import load_model
+from latentspace.model_files import load_model
 from latentspace.decoder_export import decoder_layers, read_bundle, round_layers
 from latentspace.decoding import decode_latents, to_uint8
 from latentspace.paths import interpolation_endpoints, load_decoded_path

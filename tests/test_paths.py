@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from latentspace import geometry
-from latentspace.checkpoints import save_model
+from latentspace.model_files import save_model
 from latentspace.cli import main
 from latentspace.decoding import decode_latents, to_uint8
 from latentspace.errors import LatentspaceError

@@ -15,7 +15,7 @@ import torch
 import yaml
 
 from conftest import REDUCED_CONFIG, REPO_ROOT, copy_workflow, run_snakemake
-from latentspace.checkpoints import load_model
+from latentspace.model_files import load_model
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
 

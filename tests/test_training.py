@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from latentspace.checkpoints import load_model, save_model
+from latentspace.model_files import load_model, save_model
 from latentspace.cli import main as cli_main
 from latentspace.datasets import build_dataset, images_to_vectors, save_dataset
 from latentspace.decoding import encode_posteriors

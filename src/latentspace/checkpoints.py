@@ -1,11 +1,8 @@
-"""Save trained models with the hyper-parameters needed to rebuild them; load them safely.
+"""Training checkpoints: save an unfinished training and resume it, bit for bit.
 
-Two kinds of file, both holding plain tensors, numbers, strings, lists and dicts only, so
-that they load with ``torch.load(..., weights_only=True)``: no pickled code runs when a
-file is read.
-- A model file (``save_model``/``load_model``): the weights and the VAEConfig.
-- A training checkpoint (``save_training_state``/``load_training_state``): a
-  ``latentspace.training.TrainingState`` after some epochs (weights, Adam's state, the
+A checkpoint (``save_training_state``/``load_training_state``) holds plain tensors,
+numbers, strings, lists and dicts only, so that it loads with ``torch.load(...,
+weights_only=True)``. It is a ``latentspace.training.TrainingState`` after some epochs (weights, Adam's state, the
   states of the shuffle and noise generators and of torch's global generators, the
   history) with the signature of the run that wrote it, so that a resumed run
   continues bit for bit and a checkpoint of another run is never resumed.
@@ -20,9 +17,9 @@ from pathlib import Path
 import torch
 
 from latentspace.artifact_files import checked_contents, read_torch_payload
-from latentspace.atomic_files import atomic_path
 from latentspace.errors import LatentspaceError
 from latentspace.model import VAE, VAEConfig
+from latentspace.model_files import cpu_state_dict, save_torch_payload
 from latentspace.training import (
     EpochRecord,
     TrainingState,
@@ -32,9 +29,7 @@ from latentspace.training import (
     new_training_state,
 )
 
-FORMAT_VERSION = 1
 TRAINING_STATE_FORMAT_VERSION = 1
-MODEL_FILE = "a latentspace model file"
 TRAINING_CHECKPOINT = "a latentspace training checkpoint"
 # A damaged checkpoint is not an error: training starts from scratch and overwrites it.
 CHECKPOINT_ADVICE = ""
@@ -42,34 +37,6 @@ CHECKPOINT_ADVICE = ""
 
 class CheckpointMismatch(LatentspaceError):
     """A training checkpoint was written by another run (settings, data, code or device differ)."""
-
-
-def cpu_state_dict(module: torch.nn.Module) -> dict:
-    """The module's tensors, detached and on the CPU, ready to save from any device."""
-    return {key: value.detach().cpu() for key, value in module.state_dict().items()}
-
-
-def save_torch_payload(payload: dict, path: str | os.PathLike) -> None:
-    """torch.save under a temporary name, then rename.
-
-    Saved through an open file, not a file name: given a name, torch.save records it inside
-    the archive, and the random temporary name would make every file differ.
-    """
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        torch.save(payload, handle)
-
-
-def save_model(path: str | os.PathLike, model: VAE) -> None:
-    payload = {"format_version": FORMAT_VERSION, "config": model.config.to_dict(), "state_dict": cpu_state_dict(model)}
-    save_torch_payload(payload, path)
-
-
-def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> VAE:
-    payload = read_torch_payload(path, MODEL_FILE, ("config", "state_dict"), map_location=device)
-    with checked_contents(path, MODEL_FILE):
-        model = VAE(VAEConfig.from_dict(payload["config"]))
-        model.load_state_dict(payload["state_dict"])
-    return model.to(device).eval()
 
 
 def save_training_state(path: str | os.PathLike, state: TrainingState, signature: dict) -> None:

@@ -28,7 +28,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> None:
-    from latentspace.checkpoints import load_model
+    from latentspace.model_files import load_model
     from latentspace.paths import build_path, decode_path, save_decoded_path
     from latentspace.steps.shared import prepare_torch
 

@@ -15,7 +15,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> None:
-    from latentspace.checkpoints import load_model
+    from latentspace.model_files import load_model
     from latentspace.figures.latent_grid import latent_grid_mosaic
     from latentspace.figures.rendering import save_grey_png
     from latentspace.steps.shared import prepare_torch

@@ -24,7 +24,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> None:
     from latentspace.atomic_files import write_text_atomic
-    from latentspace.checkpoints import load_model
+    from latentspace.model_files import load_model
     from latentspace.datasets import images_to_vectors, load_dataset
     from latentspace.steps.shared import prepare_torch
     from latentspace.study.classifier import load_classifier

@@ -19,7 +19,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> None:
-    from latentspace.checkpoints import load_model
+    from latentspace.model_files import load_model
     from latentspace.datasets import images_to_vectors, load_dataset
     from latentspace.steps.shared import prepare_torch, write_json
     from latentspace.study.latent_norms import model_statistics

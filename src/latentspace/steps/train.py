@@ -41,12 +41,13 @@ def run(args) -> None:
     import torch
 
     from latentspace.atomic_files import write_text_atomic
-    from latentspace.checkpoints import resume_or_start, save_model, save_training_state
+    from latentspace.checkpoints import resume_or_start, save_training_state
     from latentspace.cluster import unused_gpu_warning
     from latentspace.code_version import package_source_hash
     from latentspace.datasets import images_to_vectors, load_dataset
     from latentspace.devices import resolve_training_device
     from latentspace.model import VAEConfig
+    from latentspace.model_files import save_model
     from latentspace.progress import EpochReporter
     from latentspace.signals import EXIT_INTERRUPTED, stop_requested_by
     from latentspace.training import (

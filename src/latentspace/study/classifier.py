@@ -27,7 +27,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from latentspace.artifact_files import checked_contents, damaged, read_torch_payload
-from latentspace.checkpoints import cpu_state_dict, save_torch_payload
+from latentspace.model_files import cpu_state_dict, save_torch_payload
 from latentspace.errors import LatentspaceError
 from latentspace.images import IMAGE_SIDE
 from latentspace.progress import EpochReporter

@@ -1,0 +1,48 @@
+"""Model files: a trained VAE's weights with the hyper-parameters needed to rebuild it.
+
+A model file (``save_model``/``load_model``) holds plain tensors, numbers, strings, lists
+and dicts only, so that it loads with ``torch.load(..., weights_only=True)``: no pickled
+code runs when a file is read. Every step that uses a trained model reads it here; only
+training writes one. Training checkpoints are ``latentspace.checkpoints``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from latentspace.artifact_files import checked_contents, read_torch_payload
+from latentspace.atomic_files import atomic_path
+from latentspace.model import VAE, VAEConfig
+
+FORMAT_VERSION = 1
+MODEL_FILE = "a latentspace model file"
+
+
+def cpu_state_dict(module: torch.nn.Module) -> dict:
+    """The module's tensors, detached and on the CPU, ready to save from any device."""
+    return {key: value.detach().cpu() for key, value in module.state_dict().items()}
+
+
+def save_torch_payload(payload: dict, path: str | os.PathLike) -> None:
+    """torch.save under a temporary name, then rename.
+
+    Saved through an open file, not a file name: given a name, torch.save records it inside
+    the archive, and the random temporary name would make every file differ.
+    """
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        torch.save(payload, handle)
+
+
+def save_model(path: str | os.PathLike, model: VAE) -> None:
+    payload = {"format_version": FORMAT_VERSION, "config": model.config.to_dict(), "state_dict": cpu_state_dict(model)}
+    save_torch_payload(payload, path)
+
+
+def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> VAE:
+    payload = read_torch_payload(path, MODEL_FILE, ("config", "state_dict"), map_location=device)
+    with checked_contents(path, MODEL_FILE):
+        model = VAE(VAEConfig.from_dict(payload["config"]))
+        model.load_state_dict(payload["state_dict"])
+    return model.to(device).eval()
