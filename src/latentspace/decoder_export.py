@@ -60,7 +60,6 @@ EXPLORER_KINDS = ("plane", "spiral", "interpolation")
 WEIGHT_DTYPES = ("float16", "float32")
 ARRAY_DTYPES = ("float16", "float32", "uint8")
 ALIGNMENT_BYTES = 8
-ACTIVATIONS = ("relu", "sigmoid")
 BUNDLE_FILE = "an explorer bundle, a script from the explorer step"
 
 # The whole file: a leading comment, then one call with the JSON payload.

@@ -37,8 +37,6 @@ TEXT_COLUMNS = ("source", "method", "metric")
 # The summary counts the units that carry this share of the model's KL.
 KL_SHARE = 0.9
 INTEGER_COLUMNS = ("latent_dim", "test_size", "iwae_samples", "active_units")
-# Where a norm lies against the 5-95% range of the norms of the prior's draws.
-SHELL_PLACES = ("below", "within", "above")
 
 
 # --------------------------------------------------------------------------
@@ -181,9 +179,6 @@ class Midpoints:
 
     def __call__(self, latent_dim: int, source: str, method: str, metric: str) -> dict:
         return self._rows[(latent_dim, source, method, metric)]
-
-    def has(self, latent_dim: int) -> bool:
-        return any(key[0] == latent_dim for key in self._rows)
 
 
 def build_summary(
