@@ -87,6 +87,9 @@ class TrainingState:
     shuffle_generator: torch.Generator  # on the CPU: the order of the training images
     noise_generator: torch.Generator  # on the model's device: the reparameterisation noise
     history: list[EpochRecord]
+    # Not saved with the state: how many steps this process replayed from a captured CUDA
+    # graph (0 off CUDA, or when the capture failed and the loop ran eagerly).
+    steps_replayed: int = 0
 
     @property
     def epochs_done(self) -> int:
@@ -265,13 +268,21 @@ def capture_train_step(model: VAE, optimizer: torch.optim.Optimizer, batch_size:
 
 
 def replayed_step_or_none(model: VAE, optimizer: torch.optim.Optimizer, batch_size: int) -> ReplayedStep | None:
-    """The captured step on CUDA; None on other devices, or with a one-line warning if capture fails."""
+    """The captured step on CUDA; None on other devices, or with a one-line warning if capture fails.
+
+    The warning names the error that broke the capture (``graph_step.first_error``), not
+    the "previous error during capture" that ending a broken capture raises after it.
+    """
     if next(model.parameters()).device.type != "cuda":
         return None
+    from latentspace.graph_step import first_error
+
+    outer = sys.exception()
     try:
         return capture_train_step(model, optimizer, batch_size)
     except Exception as error:  # any failure to capture: the eager loop gives the same result, slower
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        cause = first_error(error, outer)
+        reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
         print(f"latentspace train: CUDA graph capture failed ({reason}); training eagerly", file=sys.stderr)
         return None
 
@@ -301,7 +312,8 @@ def run_epochs(
 
     ``on_epoch_end(state)`` runs after each finished epoch (the place to save a checkpoint).
     ``should_stop`` is polled between batches; a True answer raises TrainingInterrupted.
-    On CUDA the full batches replay a captured step unless ``replay`` is False.
+    On CUDA the full batches replay a captured step unless ``replay`` is False; once the
+    last epoch is done, their number is added to ``state.steps_replayed``.
     """
     model = state.model
     first_epoch = state.epochs_done + 1
@@ -348,6 +360,8 @@ def run_epochs(
                 {"train_loss": record.train_loss, "test_loss": record.test_loss, "test_kl": record.test_kl},
                 record.seconds,
             )
+    if replayed is not None:
+        state.steps_replayed += replayed.replays
     return state.history
 
 
