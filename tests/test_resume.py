@@ -33,6 +33,7 @@ from latentspace.training import (
     TrainingInterrupted,
     TrainSettings,
     build_model,
+    device_signature,
     new_training_state,
     run_epochs,
     training_signature,
@@ -42,6 +43,7 @@ CPU = torch.device("cpu")
 EPOCHS = 12  # about 0.1 s each: the signal after epoch 2 lands with a margin of about 1 s
 SIGNAL_AFTER_EPOCH = 2
 WAIT_S = 60
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +143,8 @@ def settings_for(epochs: int, seed: int = 5) -> TrainSettings:
     return TrainSettings(epochs=epochs, batch_size=100, learning_rate=1e-3, seed=seed)
 
 
-def signature_for(settings: TrainSettings, digits, code_version: str = "code-v1") -> dict:
-    return training_signature(CONFIG, settings, *digits, code_version)
+def signature_for(settings: TrainSettings, digits, code_version: str = "code-v1", device_fields=None) -> dict:
+    return training_signature(CONFIG, settings, *digits, code_version, device_fields)
 
 
 def test_more_epochs_continue_a_finished_run_bit_for_bit(tmp_path, digits):
@@ -185,6 +187,65 @@ def test_a_checkpoint_of_another_run_is_not_resumed(tmp_path, digits):
         load_training_state(checkpoint, signature_for(settings, other_data), CPU)
     _, how = resume_or_start(checkpoint, CONFIG, settings, signature_for(settings, digits), CPU)
     assert how == f"resuming from {checkpoint} after epoch 1 of 1"
+
+
+# The device fields of a GPU's signature, and another value for each (the last two: a
+# MIG slice of the same GPU model, another build of torch).
+A_GPU = {
+    "device_type": "cuda",
+    "device_name": "NVIDIA A100-SXM4-80GB",
+    "compute_capability": "8.0",
+    "multi_processor_count": 108,
+    "torch_version": "2.14.1+cu130",
+    "cuda_version": "13.0",
+}
+ANOTHER_VALUE = {
+    "device_name": "NVIDIA H100 80GB HBM3",
+    "compute_capability": "9.0",
+    "multi_processor_count": 14,
+    "torch_version": "2.14.1+cu128",
+    "cuda_version": "12.8",
+}
+
+
+def test_a_checkpoint_resumes_only_on_the_gpu_that_wrote_it(tmp_path, digits):
+    """GPU fields go through the real save and load (of CPU tensors); each one that differs refuses the resume."""
+    checkpoint = tmp_path / "state.pt"
+    settings = settings_for(1)
+    state = new_training_state(build_model(CONFIG, settings.seed, CPU), settings)
+    run_epochs(state, *digits, settings)
+    save_training_state(checkpoint, state, signature_for(settings, digits, device_fields=A_GPU))
+    assert set(ANOTHER_VALUE) == set(A_GPU) - {"device_type"}
+    for field, value in ANOTHER_VALUE.items():
+        other_gpu = signature_for(settings, digits, device_fields={**A_GPU, field: value})
+        with pytest.raises(CheckpointMismatch, match=rf"written by another run \({field} differ\)"):
+            load_training_state(checkpoint, other_gpu, CPU)
+        fresh, how = resume_or_start(checkpoint, CONFIG, settings, other_gpu, CPU)
+        assert fresh.epochs_done == 0 and f"({field} differ): training from scratch" in how
+    with pytest.raises(CheckpointMismatch, match=r"\(compute_capability, cuda_version, device_name, device_type, "
+                                                 r"multi_processor_count, torch_version differ\)"):
+        load_training_state(checkpoint, signature_for(settings, digits), CPU)  # this CPU's own signature
+    same_gpu = signature_for(settings, digits, device_fields=dict(A_GPU))
+    assert load_training_state(checkpoint, same_gpu, CPU).epochs_done == 1
+
+
+def test_the_cpu_signature_names_the_device_type_only(digits):
+    """So checkpoints written on the CPU before the GPU fields existed still resume."""
+    assert device_signature(CPU) == {"device_type": "cpu"}
+    signature = signature_for(settings_for(1), digits)
+    assert set(signature) == {"model", "batch_size", "learning_rate", "seed", "device_type", "data_sha256", "code_version"}
+
+
+@needs_cuda
+def test_the_cuda_signature_names_the_gpu(digits):
+    signature = signature_for(settings_for(1), tuple(tensor.cuda() for tensor in digits))
+    major, minor = torch.cuda.get_device_capability(0)
+    assert signature["device_type"] == "cuda"
+    assert signature["device_name"] == torch.cuda.get_device_name(0)
+    assert signature["compute_capability"] == f"{major}.{minor}"
+    assert signature["multi_processor_count"] == torch.cuda.get_device_properties(0).multi_processor_count > 0
+    assert signature["torch_version"] == torch.__version__
+    assert signature["cuda_version"] == torch.version.cuda is not None
 
 
 def test_a_checkpoint_with_more_epochs_than_asked_or_unreadable_starts_over(tmp_path, digits):

@@ -140,23 +140,50 @@ def tensors_sha256(*tensors: torch.Tensor) -> str:
     return digest.hexdigest()
 
 
+def device_signature(device: torch.device) -> dict:
+    """The part of a checkpoint's signature that names the machine's arithmetic.
+
+    The device type, because a CUDA generator's state does not fit a CPU generator. On
+    CUDA also the GPU: cuBLAS gives bitwise-identical results only on the same
+    architecture, SM count and toolkit (NVIDIA's cuBLAS documentation, "Results
+    reproducibility"), so the GPU's name, compute capability and SM count (a MIG slice has
+    fewer SMs than its whole GPU) and the torch and CUDA versions enter too.
+    """
+    if device.type != "cuda":
+        return {"device_type": device.type}
+    properties = torch.cuda.get_device_properties(device)
+    return {
+        "device_type": device.type,
+        "device_name": properties.name,
+        "compute_capability": f"{properties.major}.{properties.minor}",
+        "multi_processor_count": properties.multi_processor_count,
+        "torch_version": torch.__version__,
+        "cuda_version": torch.version.cuda,
+    }
+
+
 def training_signature(
-    config: VAEConfig, settings: TrainSettings, train_x: torch.Tensor, test_x: torch.Tensor, code_version: str
+    config: VAEConfig,
+    settings: TrainSettings,
+    train_x: torch.Tensor,
+    test_x: torch.Tensor,
+    code_version: str,
+    device_fields: dict | None = None,
 ) -> dict:
     """What a checkpoint must match to be resumed: everything but the number of epochs.
 
     The first k epochs do not depend on how many follow, so a checkpoint after k epochs
-    continues any run of k or more epochs. The device type is part of it because a CUDA
-    generator's state does not fit a CPU generator (and the arithmetic differs). The data
-    enter as given: the train step passes the uint8 images, whose hash costs a quarter of
-    the float vectors' (at 70,000 digits about 0.3 s instead of 1.5 s on a busy CPU).
+    continues any run of k or more epochs. ``device_fields`` are ``device_signature`` of the
+    data's device unless given (a test passes another GPU's). The data enter as given: the train
+    step passes the uint8 images, whose hash costs a quarter of the float vectors' (at
+    70,000 digits about 0.3 s instead of 1.5 s on a busy CPU).
     """
     return {
         "model": config.to_dict(),
         "batch_size": settings.batch_size,
         "learning_rate": settings.learning_rate,
         "seed": settings.seed,
-        "device_type": train_x.device.type,
+        **(device_signature(train_x.device) if device_fields is None else device_fields),
         "data_sha256": tensors_sha256(train_x, test_x),
         "code_version": code_version,
     }
