@@ -2,7 +2,10 @@
 
 The end-to-end test interrupts a real ``python -m latentspace train`` process with a
 real SIGTERM after some epochs, runs the same command again, and compares the final
-weights bit for bit with an uninterrupted run of the same settings on the CPU.
+weights bit for bit with an uninterrupted run of the same settings, on the CPU and (with
+``--device cuda``, skipped without a GPU) on CUDA, where the logs must also show every
+full batch replayed from the captured graph. A checkpoint resumes only with the signature
+of its run: settings, data, code, and on CUDA the GPU that wrote it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from latentspace.checkpoints import (
     resume_or_start,
     save_training_state,
 )
-from latentspace.datasets import build_dataset, images_to_vectors, save_dataset
+from latentspace.datasets import build_dataset, images_to_vectors, load_dataset, save_dataset
 from latentspace.model import VAEConfig
 from latentspace.cli import main as cli_main
 from latentspace.signals import EXIT_INTERRUPTED, stop_requested_by
@@ -40,8 +43,12 @@ from latentspace.training import (
 )
 
 CPU = torch.device("cpu")
-EPOCHS = 12  # about 0.1 s each: the signal after epoch 2 lands with a margin of about 1 s
+# Epochs of the SIGTERM test per device. About 0.1 s each on the CPU: the signal after
+# epoch 2 lands with a margin of about 1 s. A GPU replays an epoch of these 4500 digits in
+# milliseconds, so it runs more for a margin of a second or more.
+EPOCHS = {"cpu": 12, "cuda": 300}
 SIGNAL_AFTER_EPOCH = 2
+BATCH_SIZE = 128
 WAIT_S = 60
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -53,12 +60,12 @@ def dataset_file(tmp_path_factory) -> Path:
     return path
 
 
-def train_command(dataset_file: Path, folder: Path, epochs: int = EPOCHS) -> list[str]:
+def train_command(dataset_file: Path, folder: Path, epochs: int = EPOCHS["cpu"], device: str = "cpu") -> list[str]:
     return [
         sys.executable, "-m", "latentspace", "train", "--data", str(dataset_file), "--latent-dim", "2",
-        "--hidden-dims", "64", "--epochs", str(epochs), "--batch-size", "128", "--learning-rate", "0.001",
+        "--hidden-dims", "64", "--epochs", str(epochs), "--batch-size", str(BATCH_SIZE), "--learning-rate", "0.001",
         "--seed", "11",
-        "--device", "cpu", "--threads", "1", "--checkpoint", str(folder / "checkpoint" / "state.pt"),
+        "--device", device, "--threads", "1", "--checkpoint", str(folder / "checkpoint" / "state.pt"),
         "--model-out", str(folder / "model.pt"), "--history-out", str(folder / "history.csv"),
         "--metrics-out", str(folder / "metrics.json"),
     ]  # fmt: skip
@@ -87,17 +94,21 @@ def metrics_without_timings(path: Path) -> dict:
 
 
 @pytest.mark.slow  # two training processes, one stopped by a real SIGTERM
-def test_sigterm_then_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, dataset_file):
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=needs_cuda)])
+def test_sigterm_then_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, dataset_file, device):
+    epochs = EPOCHS[device]
     interrupted, uninterrupted = tmp_path / "interrupted", tmp_path / "uninterrupted"
     interrupted.mkdir()
     uninterrupted.mkdir()
     stderr_path = interrupted / "first-attempt.log"
     # Both start together (two cores): the uninterrupted reference run costs no extra wall time.
     with open(stderr_path, "w") as first_log:
-        first = subprocess.Popen(train_command(dataset_file, interrupted), stderr=first_log, stdout=first_log)
-        reference = subprocess.Popen(train_command(dataset_file, uninterrupted), stderr=subprocess.PIPE, text=True)
+        first = subprocess.Popen(train_command(dataset_file, interrupted, epochs, device), stderr=first_log, stdout=first_log)
+        reference = subprocess.Popen(
+            train_command(dataset_file, uninterrupted, epochs, device), stderr=subprocess.PIPE, text=True
+        )
         try:
-            wait_for_text(stderr_path, f"epoch {SIGNAL_AFTER_EPOCH}/{EPOCHS}", first, WAIT_S)
+            wait_for_text(stderr_path, f"epoch {SIGNAL_AFTER_EPOCH}/{epochs}", first, WAIT_S)
             first.send_signal(signal.SIGTERM)
             assert first.wait(timeout=WAIT_S) == EXIT_INTERRUPTED
         finally:
@@ -107,15 +118,25 @@ def test_sigterm_then_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path,
     assert not (interrupted / "model.pt").exists()  # no output of an unfinished run
     checkpoint = interrupted / "checkpoint" / "state.pt"
     saved_epochs = len(torch.load(checkpoint, weights_only=True)["history"])
-    assert SIGNAL_AFTER_EPOCH <= saved_epochs < EPOCHS
+    assert SIGNAL_AFTER_EPOCH <= saved_epochs < epochs
 
-    resumed = subprocess.run(train_command(dataset_file, interrupted), capture_output=True, text=True, timeout=WAIT_S)
+    command = train_command(dataset_file, interrupted, epochs, device)
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=WAIT_S)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"resuming from {checkpoint} after epoch {saved_epochs} of {EPOCHS}" in resumed.stderr
-    assert f"epoch {saved_epochs}/{EPOCHS}" not in resumed.stderr  # finished epochs are not trained again
+    assert f"resuming from {checkpoint} after epoch {saved_epochs} of {epochs}" in resumed.stderr
+    assert f"epoch {saved_epochs}/{epochs}" not in resumed.stderr  # finished epochs are not trained again
     assert not checkpoint.exists()  # training finished: its checkpoint is gone
     _, reference_stderr = reference.communicate(timeout=WAIT_S)
     assert reference.returncode == 0, reference_stderr
+
+    if device == "cuda":  # the graph ran: every full batch of every epoch trained was a replay
+        full_batches = len(load_dataset(dataset_file).train_images) // BATCH_SIZE
+        for log in (first_output, resumed.stderr, reference_stderr):
+            assert "capture failed" not in log and "capturable" not in log, log
+        assert f"train: {(epochs - saved_epochs) * full_batches} steps replayed from a CUDA graph" in resumed.stderr
+        assert f"train: {epochs * full_batches} steps replayed from a CUDA graph" in reference_stderr
+    else:
+        assert "replayed" not in resumed.stderr + reference_stderr
 
     resumed_weights = torch.load(interrupted / "model.pt", weights_only=True)["state_dict"]
     reference_weights = torch.load(uninterrupted / "model.pt", weights_only=True)["state_dict"]
