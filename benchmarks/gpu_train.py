@@ -2,7 +2,8 @@
 
 Mode ``throughput`` (the default) trains each latent size with the package's own epoch
 function twice, the eager loop and (on CUDA) the replayed captured step, and prints for
-each: samples per second of both, the capture's cost, what the per-epoch work besides
+each: samples per second of both, the replays counted (the timed epochs' and the warm-up
+epoch's full batches, or the run stops), the capture's cost, what the per-epoch work besides
 training costs (test evaluation, the checkpoint, the history line) as a share of an
 epoch, and the projected wall time of the full-scale run (``--full-epochs`` epochs of
 ``--full-size`` digits per latent size, one size after the other) from the measured rates.
@@ -109,7 +110,7 @@ def throughput(args, config, settings, device, dataset) -> None:
     name = torch.cuda.get_device_name(device) if cuda else f"{torch.get_num_threads()} CPU threads"
     print(f"device {device} ({name}), torch {torch.__version__}; {len(train_x)} train / {len(test_x)} test digits, "
           f"batch {settings.batch_size}, {args.epochs} timed epochs after one warm-up")  # fmt: skip
-    print(f"\n{'model':>18} {'eager/s':>9} {'replayed/s':>15} {'capture_s':>9} {'epoch_s':>8} "
+    print(f"\n{'model':>18} {'eager/s':>9} {'replayed/s':>15} {'replays':>8} {'capture_s':>9} {'epoch_s':>8} "
           f"{'eval':>6} {'ckpt':>6} {'hist':>6}  (per-epoch work as % of an epoch)")  # fmt: skip
     projected = []
     for latent_dim in args.latent_dims:
@@ -125,6 +126,9 @@ def throughput(args, config, settings, device, dataset) -> None:
             synchronize(device)
             capture_s = time.perf_counter() - started
             replayed_rate = epoch_rate(state, train_x, settings, args.epochs, step)
+            expected = (args.epochs + 1) * (len(train_x) // settings.batch_size)  # the warm-up epoch too
+            if step.replays != expected:
+                raise SystemExit(f"z={latent_dim}: {step.replays} replays of the captured step, expected {expected}")
         best = max(eager, replayed_rate or 0)
         epoch_s = len(train_x) / best
         eval_s = timed(device, lambda: evaluate(state.model, test_x, settings.batch_size, settings.seed + 3), 3)
@@ -134,10 +138,11 @@ def throughput(args, config, settings, device, dataset) -> None:
         history_s = timed(device, lambda: history_to_csv(state.history), 3)  # the whole file, 100 lines
         projected.append(args.full_epochs * (args.full_size / best + eval_s + checkpoint_s + history_s))
         replayed_text = f"{replayed_rate:15.0f}" if cuda else f"{'n/a (no CUDA)':>15}"
+        replays_text = f"{step.replays:8d}" if cuda else f"{'-':>8}"
         capture_text = f"{capture_s:9.2f}" if cuda else f"{'-':>9}"
         shares = " ".join(f"{100 * cost / epoch_s:5.1f}%" for cost in (eval_s, checkpoint_s, history_s))
         model_name = "-".join(map(str, (784, *hidden, latent_dim)))
-        print(f"{model_name:>18} {eager:9.0f} {replayed_text} {capture_text} "
+        print(f"{model_name:>18} {eager:9.0f} {replayed_text} {replays_text} {capture_text} "
               f"{epoch_s:8.3f} {shares}")  # fmt: skip
     print(f"\nprojected full scale ({args.full_epochs} epochs x {args.full_size} digits per size, faster path, "
           f"with per-epoch evaluation and checkpoint, sizes one after the other, start-up excluded): "

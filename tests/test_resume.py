@@ -2,7 +2,10 @@
 
 The end-to-end test interrupts a real ``python -m latentspace train`` process with a
 real SIGTERM after some epochs, runs the same command again, and compares the final
-weights bit for bit with an uninterrupted run of the same settings on the CPU.
+weights bit for bit with an uninterrupted run of the same settings, on the CPU and (with
+``--device cuda``, skipped without a GPU) on CUDA, where the logs must also show every
+full batch replayed from the captured graph. A checkpoint resumes only with the signature
+of its run: settings, data, code, and on CUDA the GPU that wrote it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from latentspace.checkpoints import (
     resume_or_start,
     save_training_state,
 )
-from latentspace.datasets import build_dataset, images_to_vectors, save_dataset
+from latentspace.datasets import build_dataset, images_to_vectors, load_dataset, save_dataset
 from latentspace.model import VAEConfig
 from latentspace.cli import main as cli_main
 from latentspace.signals import EXIT_INTERRUPTED, stop_requested_by
@@ -33,15 +36,21 @@ from latentspace.training import (
     TrainingInterrupted,
     TrainSettings,
     build_model,
+    device_signature,
     new_training_state,
     run_epochs,
     training_signature,
 )
 
 CPU = torch.device("cpu")
-EPOCHS = 12  # about 0.1 s each: the signal after epoch 2 lands with a margin of about 1 s
+# Epochs of the SIGTERM test per device. About 0.1 s each on the CPU: the signal after
+# epoch 2 lands with a margin of about 1 s. A GPU replays an epoch of these 4500 digits in
+# milliseconds, so it runs more for a margin of a second or more.
+EPOCHS = {"cpu": 12, "cuda": 300}
 SIGNAL_AFTER_EPOCH = 2
+BATCH_SIZE = 128
 WAIT_S = 60
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +60,12 @@ def dataset_file(tmp_path_factory) -> Path:
     return path
 
 
-def train_command(dataset_file: Path, folder: Path, epochs: int = EPOCHS) -> list[str]:
+def train_command(dataset_file: Path, folder: Path, epochs: int = EPOCHS["cpu"], device: str = "cpu") -> list[str]:
     return [
         sys.executable, "-m", "latentspace", "train", "--data", str(dataset_file), "--latent-dim", "2",
-        "--hidden-dims", "64", "--epochs", str(epochs), "--batch-size", "128", "--learning-rate", "0.001",
+        "--hidden-dims", "64", "--epochs", str(epochs), "--batch-size", str(BATCH_SIZE), "--learning-rate", "0.001",
         "--seed", "11",
-        "--device", "cpu", "--threads", "1", "--checkpoint", str(folder / "checkpoint" / "state.pt"),
+        "--device", device, "--threads", "1", "--checkpoint", str(folder / "checkpoint" / "state.pt"),
         "--model-out", str(folder / "model.pt"), "--history-out", str(folder / "history.csv"),
         "--metrics-out", str(folder / "metrics.json"),
     ]  # fmt: skip
@@ -85,17 +94,21 @@ def metrics_without_timings(path: Path) -> dict:
 
 
 @pytest.mark.slow  # two training processes, one stopped by a real SIGTERM
-def test_sigterm_then_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, dataset_file):
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=needs_cuda)])
+def test_sigterm_then_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, dataset_file, device):
+    epochs = EPOCHS[device]
     interrupted, uninterrupted = tmp_path / "interrupted", tmp_path / "uninterrupted"
     interrupted.mkdir()
     uninterrupted.mkdir()
     stderr_path = interrupted / "first-attempt.log"
     # Both start together (two cores): the uninterrupted reference run costs no extra wall time.
     with open(stderr_path, "w") as first_log:
-        first = subprocess.Popen(train_command(dataset_file, interrupted), stderr=first_log, stdout=first_log)
-        reference = subprocess.Popen(train_command(dataset_file, uninterrupted), stderr=subprocess.PIPE, text=True)
+        first = subprocess.Popen(train_command(dataset_file, interrupted, epochs, device), stderr=first_log, stdout=first_log)
+        reference = subprocess.Popen(
+            train_command(dataset_file, uninterrupted, epochs, device), stderr=subprocess.PIPE, text=True
+        )
         try:
-            wait_for_text(stderr_path, f"epoch {SIGNAL_AFTER_EPOCH}/{EPOCHS}", first, WAIT_S)
+            wait_for_text(stderr_path, f"epoch {SIGNAL_AFTER_EPOCH}/{epochs}", first, WAIT_S)
             first.send_signal(signal.SIGTERM)
             assert first.wait(timeout=WAIT_S) == EXIT_INTERRUPTED
         finally:
@@ -105,15 +118,25 @@ def test_sigterm_then_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path,
     assert not (interrupted / "model.pt").exists()  # no output of an unfinished run
     checkpoint = interrupted / "checkpoint" / "state.pt"
     saved_epochs = len(torch.load(checkpoint, weights_only=True)["history"])
-    assert SIGNAL_AFTER_EPOCH <= saved_epochs < EPOCHS
+    assert SIGNAL_AFTER_EPOCH <= saved_epochs < epochs
 
-    resumed = subprocess.run(train_command(dataset_file, interrupted), capture_output=True, text=True, timeout=WAIT_S)
+    command = train_command(dataset_file, interrupted, epochs, device)
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=WAIT_S)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"resuming from {checkpoint} after epoch {saved_epochs} of {EPOCHS}" in resumed.stderr
-    assert f"epoch {saved_epochs}/{EPOCHS}" not in resumed.stderr  # finished epochs are not trained again
+    assert f"resuming from {checkpoint} after epoch {saved_epochs} of {epochs}" in resumed.stderr
+    assert f"epoch {saved_epochs}/{epochs}" not in resumed.stderr  # finished epochs are not trained again
     assert not checkpoint.exists()  # training finished: its checkpoint is gone
     _, reference_stderr = reference.communicate(timeout=WAIT_S)
     assert reference.returncode == 0, reference_stderr
+
+    if device == "cuda":  # the graph ran: every full batch of every epoch trained was a replay
+        full_batches = len(load_dataset(dataset_file).train_images) // BATCH_SIZE
+        for log in (first_output, resumed.stderr, reference_stderr):
+            assert "capture failed" not in log and "capturable" not in log, log
+        assert f"train: {(epochs - saved_epochs) * full_batches} steps replayed from a CUDA graph" in resumed.stderr
+        assert f"train: {epochs * full_batches} steps replayed from a CUDA graph" in reference_stderr
+    else:
+        assert "replayed" not in resumed.stderr + reference_stderr
 
     resumed_weights = torch.load(interrupted / "model.pt", weights_only=True)["state_dict"]
     reference_weights = torch.load(uninterrupted / "model.pt", weights_only=True)["state_dict"]
@@ -141,8 +164,8 @@ def settings_for(epochs: int, seed: int = 5) -> TrainSettings:
     return TrainSettings(epochs=epochs, batch_size=100, learning_rate=1e-3, seed=seed)
 
 
-def signature_for(settings: TrainSettings, digits, code_version: str = "code-v1") -> dict:
-    return training_signature(CONFIG, settings, *digits, code_version)
+def signature_for(settings: TrainSettings, digits, code_version: str = "code-v1", device_fields=None) -> dict:
+    return training_signature(CONFIG, settings, *digits, code_version, device_fields)
 
 
 def test_more_epochs_continue_a_finished_run_bit_for_bit(tmp_path, digits):
@@ -185,6 +208,65 @@ def test_a_checkpoint_of_another_run_is_not_resumed(tmp_path, digits):
         load_training_state(checkpoint, signature_for(settings, other_data), CPU)
     _, how = resume_or_start(checkpoint, CONFIG, settings, signature_for(settings, digits), CPU)
     assert how == f"resuming from {checkpoint} after epoch 1 of 1"
+
+
+# The device fields of a GPU's signature, and another value for each (the last two: a
+# MIG slice of the same GPU model, another build of torch).
+A_GPU = {
+    "device_type": "cuda",
+    "device_name": "NVIDIA A100-SXM4-80GB",
+    "compute_capability": "8.0",
+    "multi_processor_count": 108,
+    "torch_version": "2.14.1+cu130",
+    "cuda_version": "13.0",
+}
+ANOTHER_VALUE = {
+    "device_name": "NVIDIA H100 80GB HBM3",
+    "compute_capability": "9.0",
+    "multi_processor_count": 14,
+    "torch_version": "2.14.1+cu128",
+    "cuda_version": "12.8",
+}
+
+
+def test_a_checkpoint_resumes_only_on_the_gpu_that_wrote_it(tmp_path, digits):
+    """GPU fields go through the real save and load (of CPU tensors); each one that differs refuses the resume."""
+    checkpoint = tmp_path / "state.pt"
+    settings = settings_for(1)
+    state = new_training_state(build_model(CONFIG, settings.seed, CPU), settings)
+    run_epochs(state, *digits, settings)
+    save_training_state(checkpoint, state, signature_for(settings, digits, device_fields=A_GPU))
+    assert set(ANOTHER_VALUE) == set(A_GPU) - {"device_type"}
+    for field, value in ANOTHER_VALUE.items():
+        other_gpu = signature_for(settings, digits, device_fields={**A_GPU, field: value})
+        with pytest.raises(CheckpointMismatch, match=rf"written by another run \({field} differ\)"):
+            load_training_state(checkpoint, other_gpu, CPU)
+        fresh, how = resume_or_start(checkpoint, CONFIG, settings, other_gpu, CPU)
+        assert fresh.epochs_done == 0 and f"({field} differ): training from scratch" in how
+    with pytest.raises(CheckpointMismatch, match=r"\(compute_capability, cuda_version, device_name, device_type, "
+                                                 r"multi_processor_count, torch_version differ\)"):
+        load_training_state(checkpoint, signature_for(settings, digits), CPU)  # this CPU's own signature
+    same_gpu = signature_for(settings, digits, device_fields=dict(A_GPU))
+    assert load_training_state(checkpoint, same_gpu, CPU).epochs_done == 1
+
+
+def test_the_cpu_signature_names_the_device_type_only(digits):
+    """So checkpoints written on the CPU before the GPU fields existed still resume."""
+    assert device_signature(CPU) == {"device_type": "cpu"}
+    signature = signature_for(settings_for(1), digits)
+    assert set(signature) == {"model", "batch_size", "learning_rate", "seed", "device_type", "data_sha256", "code_version"}
+
+
+@needs_cuda
+def test_the_cuda_signature_names_the_gpu(digits):
+    signature = signature_for(settings_for(1), tuple(tensor.cuda() for tensor in digits))
+    major, minor = torch.cuda.get_device_capability(0)
+    assert signature["device_type"] == "cuda"
+    assert signature["device_name"] == torch.cuda.get_device_name(0)
+    assert signature["compute_capability"] == f"{major}.{minor}"
+    assert signature["multi_processor_count"] == torch.cuda.get_device_properties(0).multi_processor_count > 0
+    assert signature["torch_version"] == torch.__version__
+    assert signature["cuda_version"] == torch.version.cuda is not None
 
 
 def test_a_checkpoint_with_more_epochs_than_asked_or_unreadable_starts_over(tmp_path, digits):

@@ -36,7 +36,7 @@ CHECKPOINT_ADVICE = ""
 
 
 class CheckpointMismatch(LatentspaceError):
-    """A training checkpoint was written by another run (settings, data, code or device differ)."""
+    """A training checkpoint was written by another run (settings, data, code, device type or GPU differ)."""
 
 
 def save_training_state(path: str | os.PathLike, state: TrainingState, signature: dict) -> None:

@@ -87,6 +87,9 @@ class TrainingState:
     shuffle_generator: torch.Generator  # on the CPU: the order of the training images
     noise_generator: torch.Generator  # on the model's device: the reparameterisation noise
     history: list[EpochRecord]
+    # Not saved with the state: how many steps this process replayed from a captured CUDA
+    # graph (0 off CUDA, or when the capture failed and the loop ran eagerly).
+    steps_replayed: int = 0
 
     @property
     def epochs_done(self) -> int:
@@ -137,23 +140,50 @@ def tensors_sha256(*tensors: torch.Tensor) -> str:
     return digest.hexdigest()
 
 
+def device_signature(device: torch.device) -> dict:
+    """The part of a checkpoint's signature that names the machine's arithmetic.
+
+    The device type, because a CUDA generator's state does not fit a CPU generator. On
+    CUDA also the GPU: cuBLAS gives bitwise-identical results only on the same
+    architecture, SM count and toolkit (NVIDIA's cuBLAS documentation, "Results
+    reproducibility"), so the GPU's name, compute capability and SM count (a MIG slice has
+    fewer SMs than its whole GPU) and the torch and CUDA versions enter too.
+    """
+    if device.type != "cuda":
+        return {"device_type": device.type}
+    properties = torch.cuda.get_device_properties(device)
+    return {
+        "device_type": device.type,
+        "device_name": properties.name,
+        "compute_capability": f"{properties.major}.{properties.minor}",
+        "multi_processor_count": properties.multi_processor_count,
+        "torch_version": torch.__version__,
+        "cuda_version": torch.version.cuda,
+    }
+
+
 def training_signature(
-    config: VAEConfig, settings: TrainSettings, train_x: torch.Tensor, test_x: torch.Tensor, code_version: str
+    config: VAEConfig,
+    settings: TrainSettings,
+    train_x: torch.Tensor,
+    test_x: torch.Tensor,
+    code_version: str,
+    device_fields: dict | None = None,
 ) -> dict:
     """What a checkpoint must match to be resumed: everything but the number of epochs.
 
     The first k epochs do not depend on how many follow, so a checkpoint after k epochs
-    continues any run of k or more epochs. The device type is part of it because a CUDA
-    generator's state does not fit a CPU generator (and the arithmetic differs). The data
-    enter as given: the train step passes the uint8 images, whose hash costs a quarter of
-    the float vectors' (at 70,000 digits about 0.3 s instead of 1.5 s on a busy CPU).
+    continues any run of k or more epochs. ``device_fields`` are ``device_signature`` of the
+    data's device unless given (a test passes another GPU's). The data enter as given: the train
+    step passes the uint8 images, whose hash costs a quarter of the float vectors' (at
+    70,000 digits about 0.3 s instead of 1.5 s on a busy CPU).
     """
     return {
         "model": config.to_dict(),
         "batch_size": settings.batch_size,
         "learning_rate": settings.learning_rate,
         "seed": settings.seed,
-        "device_type": train_x.device.type,
+        **(device_signature(train_x.device) if device_fields is None else device_fields),
         "data_sha256": tensors_sha256(train_x, test_x),
         "code_version": code_version,
     }
@@ -265,13 +295,21 @@ def capture_train_step(model: VAE, optimizer: torch.optim.Optimizer, batch_size:
 
 
 def replayed_step_or_none(model: VAE, optimizer: torch.optim.Optimizer, batch_size: int) -> ReplayedStep | None:
-    """The captured step on CUDA; None on other devices, or with a one-line warning if capture fails."""
+    """The captured step on CUDA; None on other devices, or with a one-line warning if capture fails.
+
+    The warning names the error that broke the capture (``graph_step.first_error``), not
+    the "previous error during capture" that ending a broken capture raises after it.
+    """
     if next(model.parameters()).device.type != "cuda":
         return None
+    from latentspace.graph_step import first_error
+
+    outer = sys.exception()
     try:
         return capture_train_step(model, optimizer, batch_size)
     except Exception as error:  # any failure to capture: the eager loop gives the same result, slower
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        cause = first_error(error, outer)
+        reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
         print(f"latentspace train: CUDA graph capture failed ({reason}); training eagerly", file=sys.stderr)
         return None
 
@@ -301,7 +339,8 @@ def run_epochs(
 
     ``on_epoch_end(state)`` runs after each finished epoch (the place to save a checkpoint).
     ``should_stop`` is polled between batches; a True answer raises TrainingInterrupted.
-    On CUDA the full batches replay a captured step unless ``replay`` is False.
+    On CUDA the full batches replay a captured step unless ``replay`` is False; once the
+    last epoch is done, their number is added to ``state.steps_replayed``.
     """
     model = state.model
     first_epoch = state.epochs_done + 1
@@ -348,6 +387,8 @@ def run_epochs(
                 {"train_loss": record.train_loss, "test_loss": record.test_loss, "test_kl": record.test_kl},
                 record.seconds,
             )
+    if replayed is not None:
+        state.steps_replayed += replayed.replays
     return state.history
 
 

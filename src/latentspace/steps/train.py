@@ -109,6 +109,8 @@ def run(args) -> None:
                     file=sys.stderr,
                 )
                 raise SystemExit(EXIT_INTERRUPTED) from None
+    if device.type == "cuda":  # the proof that the captured graph ran (tests read this line)
+        print(f"latentspace train: {state.steps_replayed} steps replayed from a CUDA graph", file=sys.stderr)
     model, history = state.model, state.history
     metrics = final_metrics(model, test_x, settings, history)
     metrics["device"] = str(device)
