@@ -60,7 +60,7 @@ def test_study_summary_reports_the_classifier_and_its_verdicts(pipeline_run):
     assert classifier["test_accuracy"] > 0.3
     assert classifier["meets_bar"] == (classifier["test_accuracy"] >= STUDY.get("classifier", {}).get("min_accuracy", 0.97))
     assert classifier["epochs"] == STUDY["classifier"]["epochs"]
-    assert "reading" not in summary  # the words are the site's (latentspace.study.reading)
+    assert "reading" not in summary  # the words are the templates' (partials/study_reading.html.j2)
     signs = {row["minus_lerp"]["sign"] for row in summary["midpoints"] if "minus_lerp" in row}
     assert signs <= {-1, 0, 1} and signs
     assert summary["latent_dims"] == STUDY_DIMS

@@ -9,7 +9,9 @@ Templates see:
 - ``assets[name]``: the relative URL of a copied asset; naming an asset that the site
   rule did not pass stops the build with a one-line error naming it;
 - ``asset_sizes[name]``: ``(width, height)`` in CSS pixels of a PNG or SVG asset;
-- ``asset_data[name]``: the parsed content of a JSON asset;
+- ``asset_data[name]``: the parsed content of a JSON asset, each number a
+  :class:`~latentspace.article_numbers.Num` (or ``Count``) that names the asset's file and
+  its field, which the page shows as the number's title;
 - ``references`` (from ``references.yaml``, numbered in order) and ``reference_numbers[key]``;
 - whatever ``context`` holds (see ``run_site`` in :mod:`latentspace.cli`).
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import jinja2
 
+from latentspace.article_numbers import number_text, signed_number_text, sourced
 from latentspace.artifact_files import read_csv_rows, read_json
 from latentspace.atomic_files import atomic_directory
 from latentspace.decoder_export import read_bundle
@@ -89,6 +92,8 @@ def template_environment(templates_dir: str | os.PathLike) -> jinja2.Environment
     )
     environment.filters["seconds"] = format_seconds
     environment.filters["g"] = "{:g}".format  # 2.0 -> "2", 2.5 -> "2.5"
+    environment.filters["number"] = number_text  # true minus sign: −0.03
+    environment.filters["signed_number"] = signed_number_text  # +0.03
     return environment
 
 
@@ -191,6 +196,35 @@ def render_page(environment: jinja2.Environment, templates_dir: Path, template_n
         raise LatentspaceError(f"{template_name}: {error}") from None
 
 
+def page_context(templates_dir: str | os.PathLike, context: dict, assets: dict[str, Path]) -> dict:
+    """What the templates see: ``context``, and each asset's URL in the site, size and data; the references.
+
+    Reads the assets where they are (the site links its own copies, under ``figures/``).
+    """
+    templates_dir = Path(templates_dir)
+    asset_urls, asset_sizes, asset_data = {}, {}, {}
+    for name, source in sorted(assets.items()):
+        if not source.is_file():
+            raise LatentspaceError(f"asset {name}: {source} not found")
+        asset_urls[name] = f"{ASSET_FOLDER}/{source.name}"
+        size = image_size(source)
+        if size:
+            asset_sizes[name] = size
+        check_asset(name, source)
+        if source.suffix.lower() == ".json":
+            asset_data[name] = sourced(read_json(source, f"the {name} asset, a JSON object"), str(source))
+    references_file = templates_dir / REFERENCES_FILE
+    references = parse_references(references_file.read_text(encoding="utf-8"), str(references_file)) if references_file.is_file() else []
+    return {
+        **context,
+        "assets": RequiredAssets(asset_urls),
+        "asset_sizes": asset_sizes,
+        "asset_data": RequiredAssets(asset_data, kind="JSON asset"),
+        "references": references,
+        "reference_numbers": {reference["key"]: reference["number"] for reference in references},
+    }
+
+
 def render_site(
     templates_dir: str | os.PathLike,
     output_dir: str | os.PathLike,
@@ -207,39 +241,20 @@ def render_site(
         raise LatentspaceError(f"{templates_dir}: templates folder not found")
     environment = template_environment(templates_dir)
     with atomic_directory(output_dir) as build:
-        asset_urls, asset_sizes, asset_data = {}, {}, {}
+        context = page_context(templates_dir, context, assets)
         for name, source in sorted(assets.items()):
-            if not source.is_file():
-                raise LatentspaceError(f"asset {name}: {source} not found")
             target = build / ASSET_FOLDER / source.name
             if target.exists():
                 raise LatentspaceError(f"asset {name}: another asset already has the file name {source.name}")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-            asset_urls[name] = f"{ASSET_FOLDER}/{source.name}"
-            size = image_size(source)
-            if size:
-                asset_sizes[name] = size
-            check_asset(name, source)
-            if source.suffix.lower() == ".json":
-                asset_data[name] = read_json(source, f"the {name} asset, a JSON object")
         static = templates_dir / STATIC_FOLDER
         if static.is_dir():
             shutil.copytree(static, build / STATIC_FOLDER)
         install_katex_assets(templates_dir / KATEX_VENDOR_FOLDER, build / KATEX_SITE_FOLDER)
-        references_file = templates_dir / REFERENCES_FILE
-        references = parse_references(references_file.read_text(encoding="utf-8"), str(references_file)) if references_file.is_file() else []
-        page_context = {
-            **context,
-            "assets": RequiredAssets(asset_urls),
-            "asset_sizes": asset_sizes,
-            "asset_data": RequiredAssets(asset_data, kind="JSON asset"),
-            "references": references,
-            "reference_numbers": {reference["key"]: reference["number"] for reference in references},
-        }
         for relative_path, text in (extra_files or {}).items():
             (build / relative_path).parent.mkdir(parents=True, exist_ok=True)
             (build / relative_path).write_text(text, encoding="utf-8")
         for page, template_name in PAGE_TEMPLATES.items():
-            html = render_page(environment, templates_dir, template_name, page_context)
+            html = render_page(environment, templates_dir, template_name, context)
             (build / page).write_text(html, encoding="utf-8")

@@ -250,8 +250,6 @@ rule interpolation_mosaic:
     input:
         lerp=f"results/paths/lerp_{INTERPOLATION_LATENT_DIM}d.npz",
         slerp=f"results/paths/slerp_{INTERPOLATION_LATENT_DIM}d.npz",
-        # The study's digit classifier scores each decoded digit (the page prints it under the digit).
-        classifier="results/study/classifier.pt",
     output:
         mosaic=report(
             SITE_ASSETS["f11_interpolation_500d"],
@@ -265,14 +263,11 @@ rule interpolation_mosaic:
         "results/benchmarks/interpolation_mosaic.tsv"
     localrule: True
     params:
-        options=cli_options(
-            padding_px=FIGURES["interpolation_500d"]["padding_px"],
-            device=config["device"],
-        ),
+        options=cli_options(padding_px=FIGURES["interpolation_500d"]["padding_px"]),
         code=step_code("interpolation-mosaic"),
     shell:
         "python -m latentspace interpolation-mosaic --lerp {input.lerp} --slerp {input.slerp}"
-        " --classifier {input.classifier} {params.options}"
+        " {params.options}"
         " --output {output.mosaic} --summary {output.summary} > {log} 2>&1"
 
 

@@ -25,6 +25,7 @@ for _metric in STUDY_METRICS:
     SITE_ASSETS[f"study_path_{_metric}"] = f"results/figures/study_path_{_metric}.svg"
 SITE_ASSETS["study_midpoint_gaps"] = "results/figures/study_midpoint_gaps.svg"
 SITE_ASSETS["study_latent_norms"] = "results/figures/study_latent_norms.svg"
+SITE_ASSETS["study_f11_pair_scores"] = f"{STUDY_DIR}/f11_pair_scores.json"
 
 
 rule study_classifier:
@@ -224,3 +225,25 @@ rule study_norm_figure:
         code=step_code("study-norm-figure"),
     shell:
         "python -m latentspace study-norm-figure --summary {input} --output {output} > {log} 2>&1"
+
+
+# The pair Figure 11 shows, scored by the study's classifier: the page prints each digit's
+# confidence and norm under the figure (the figure's own step does not run the classifier).
+rule study_pair_scores:
+    input:
+        lerp=f"results/paths/lerp_{INTERPOLATION_LATENT_DIM}d.npz",
+        slerp=f"results/paths/slerp_{INTERPOLATION_LATENT_DIM}d.npz",
+        classifier=CLASSIFIER_MODEL,
+    output:
+        SITE_ASSETS["study_f11_pair_scores"],
+    log:
+        "results/logs/study/pair_scores.log",
+    benchmark:
+        "results/benchmarks/study_pair_scores.tsv"
+    localrule: True
+    params:
+        options=cli_options(device=config["device"]),
+        code=step_code("study-pair-scores"),
+    shell:
+        "python -m latentspace study-pair-scores --lerp {input.lerp} --slerp {input.slerp}"
+        " --classifier {input.classifier} {params.options} --output {output} > {log} 2>&1"
