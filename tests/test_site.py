@@ -8,6 +8,7 @@ edit re-renders only the site, and that Snakemake's own report builds.
 from __future__ import annotations
 
 import html.parser
+import itertools
 import importlib.metadata
 import json
 import math
@@ -391,10 +392,11 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = (), study: dict | None 
     (folder / "train.tsv").write_text(BENCHMARK_TSV)
     config = {"seed": 3, "latent_dims": [2, 10], "model": {"hidden_dims": [64]},
               "train": {"epochs": 3, "batch_size": 128, "learning_rate": 0.001},
-              "figures": {"latent_grid": {"extent": 2.0, "steps": 2}}}
+              "figures": {"latent_grid": {"extent": 2.0, "steps": 2}}, "study": {"confidence_level": 0.95}}
     arguments += ["--benchmark", f"train (latent_dim 2)={folder / 'train.tsv'}", "--run-config-json", json.dumps(config)]
     arguments += ["--figure-latent-dim", "f02_latent_grid=2", "--figure-latent-dim", "f07_sphere_spiral_10d=10",
-                  "--figure-latent-dim", f"f11_interpolation_500d={f11_latent_dim}"]
+                  "--figure-latent-dim", f"f11_interpolation_500d={f11_latent_dim}",
+                  "--figure-latent-dim", f"f12_interpolation_norms={f11_latent_dim}"]
     for name, path in assets.items():
         if name not in drop:
             arguments += ["--asset", f"{name}={path}"]
@@ -490,8 +492,12 @@ def pipeline_copy(pipeline_run, tmp_path_factory) -> Path:
 
 
 def test_a_template_edit_re_renders_only_the_site(pipeline_copy):
-    template = pipeline_copy / "site_templates" / "sections" / "08_conclusion.html.j2"
-    template.write_text(template.read_text() + "<!-- edited -->\n")
+    """Rewording a sentence, a verdict's words or a caption (which the report reads too) re-runs the site alone."""
+    templates = pipeline_copy / "site_templates"
+    for name in ("sections/08_conclusion.html.j2", "claims.html.j2", "partials/study_reading.html.j2"):
+        (templates / name).write_text((templates / name).read_text() + "{# reworded #}\n")
+    caption = templates / "captions" / "f11_interpolation_500d.rst"
+    caption.write_text(caption.read_text() + "One more sentence.\n")
     result = run_snakemake(pipeline_copy, "-n")
     assert result.returncode == 0, result.stderr
     jobs = re.findall(r"^(\w+)\s+\d+$", result.stdout + result.stderr, flags=re.MULTILINE)
@@ -506,7 +512,10 @@ def test_snakemake_report_has_a_caption_for_every_figure(pipeline_copy):
         text = "".join(report.read(name).decode("utf-8", "replace") for name in names if name.endswith((".html", ".js")))
     for name in [*STILL_ASSETS, *ANIMATIONS]:
         assert any(entry.endswith(f"{name}.{'mp4' if name in ANIMATIONS else STILL_ASSETS[name]}") for entry in names), name
-        caption = (REPO_ROOT / "workflow" / "report" / f"{name}.rst").read_text().strip()
-        fragment = " ".join(caption.split()[:4])
+        # The first words of the caption's text (site_templates/captions/, read by the page too).
+        lines = (REPO_ROOT / "site_templates" / "captions" / f"{name}.rst").read_text().splitlines()
+        words = next(line for line in lines if not line.startswith("{%")).split()
+        fragment = " ".join(itertools.takewhile(lambda word: ":math:" not in word and "{" not in word, words[:4]))
+        assert fragment, name
         # The report embeds captions as JSON, with non-ASCII characters escaped.
         assert fragment in text or json.dumps(fragment)[1:-1] in text, f"{name}: caption missing from the report"

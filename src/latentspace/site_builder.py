@@ -13,6 +13,9 @@ Templates see:
   :class:`~latentspace.article_numbers.Num` (or ``Count``) that names the asset's file and
   its field, which the page shows as the number's title;
 - ``references`` (from ``references.yaml``, numbered in order) and ``reference_numbers[key]``;
+- the captions of the figures, ``captions/<asset>.rst``: RST with Jinja, which
+  ``snakemake --report`` reads too (one caption per figure); on the page their
+  ``:math:`...``` roles become the ``\\(...\\)`` formulas that KaTeX renders;
 - whatever ``context`` holds (see ``run_site`` in :mod:`latentspace.cli`).
 """
 
@@ -36,6 +39,9 @@ from latentspace.math_render import install_katex_assets, render_math_in_html
 from latentspace.run_report import format_seconds, parse_yaml
 
 PAGE_TEMPLATES = {"index.html": "index.html.j2"}
+# The figures' captions: RST files that the report reads as they are and the page includes.
+CAPTION_SUFFIX = ".rst"
+_RST_MATH = re.compile(r":math:`([^`]*)`")
 REFERENCES_FILE = "references.yaml"
 REFERENCE_FIELDS = {"key", "title", "venue", "authors", "year", "url", "note"}
 STATIC_FOLDER = "static"
@@ -81,9 +87,22 @@ class RequiredAssets(Mapping):
         return len(self._values)
 
 
+def caption_html(source: str) -> str:
+    """An RST caption's source as the page includes it: ``:math:`x``` becomes ``\\(x\\)``."""
+    return _RST_MATH.sub(lambda match: f"\\({match.group(1)}\\)", source)
+
+
+class PageLoader(jinja2.FileSystemLoader):
+    """The templates of a folder; a caption (``.rst``) is read with its formulas in the page's notation."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        return (caption_html(source) if template.endswith(CAPTION_SUFFIX) else source), filename, uptodate
+
+
 def template_environment(templates_dir: str | os.PathLike) -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(os.fspath(templates_dir)),
+        loader=PageLoader(os.fspath(templates_dir)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

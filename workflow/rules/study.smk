@@ -125,13 +125,13 @@ rule study_summary:
         summary=SITE_ASSETS["study_summary"],
         models=report(
             SITE_ASSETS["study_models"],
-            caption="../report/study_models.rst",
+            caption="../../site_templates/captions/study_models.rst",
             category="Study",
         ),
         paths=SITE_ASSETS["study_path_metrics"],
         midpoints=report(
             SITE_ASSETS["study_midpoints"],
-            caption="../report/study_midpoints.rst",
+            caption="../../site_templates/captions/study_midpoints.rst",
             category="Study",
         ),
     log:
@@ -165,7 +165,7 @@ rule study_path_figures:
         [
             report(
                 SITE_ASSETS[f"study_path_{metric}"],
-                caption=f"../report/study_path_{metric}.rst",
+                caption=f"../../site_templates/captions/study_path_{metric}.rst",
                 category="Study",
             )
             for metric in STUDY_METRICS
@@ -193,7 +193,7 @@ rule study_midpoint_figure:
     output:
         report(
             SITE_ASSETS["study_midpoint_gaps"],
-            caption="../report/study_midpoint_gaps.rst",
+            caption="../../site_templates/captions/study_midpoint_gaps.rst",
             category="Study",
         ),
     log:
@@ -213,7 +213,7 @@ rule study_norm_figure:
     output:
         report(
             SITE_ASSETS["study_latent_norms"],
-            caption="../report/study_latent_norms.rst",
+            caption="../../site_templates/captions/study_latent_norms.rst",
             category="Study",
         ),
     log:

@@ -71,6 +71,12 @@ def site_context(args) -> tuple[dict, dict]:
         "study": study,
         "midpoint": Midpoints(study["midpoints"]) if study is not None else None,
         "verdicts": verdicts,
+        # What a caption sees as `snakemake` (captions/*.rst), as snakemake --report gives it: the
+        # run's config and, for a figure drawn from a model, the rule's param latent_dim.
+        "caption_rules": {
+            name: {"config": run_config, "params": {"latent_dim": figure_latent_dims[name]} if name in figure_latent_dims else {}}
+            for name in assets
+        },
     }
     return context, assets
 
