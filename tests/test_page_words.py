@@ -162,6 +162,45 @@ def test_the_reading_of_where_the_encoded_digits_lie(tmp_path, ratio, place, sta
     assert start in sentence(text, "Encoded digits therefore")
 
 
+# --- the verdicts, in Python ---------------------------------------------------------------
+
+
+def test_reconstruction_ranks_the_model_among_the_others():
+    models = lambda values: [{"latent_dim": dim, "test_reconstruction_nats": nats} for dim, nats in values.items()]
+    assert article_numbers.reconstruction(models({2: 80.0, 10: 90.0}), 2)["rank"] == "smallest"
+    assert article_numbers.reconstruction(models({2: 150.0, 10: 100.0}), 2)["rank"] == "largest"
+    between = article_numbers.reconstruction(models({2: 120.0, 10: 100.0, 500: 130.0}), 2)
+    assert between["rank"] == "between" and between["worse"] == [500]
+    assert article_numbers.reconstruction(models({2: 80.0}), 2)["rank"] == "only"
+    assert article_numbers.reconstruction(models({10: 80.0}), 2)["rank"] == "untrained"
+
+
+def test_slerp_against_lerp_over_the_studied_sizes():
+    verdict = article_numbers.slerp_against_lerp
+    assert verdict(summary_for({(2, "prior", "slerp"): (0.1, 0.05, 0.2), (50, "prior", "slerp"): (0.1, 0.05, 0.2)}))[
+        "verdict"] == "all"
+    some = verdict(summary_for({(50, "prior", "slerp"): (0.1, 0.05, 0.2)}))
+    assert some["verdict"] == "some" and some["helped"] == [50] and some["others"] == [2]
+    worse = verdict(summary_for({(50, "prior", "slerp"): (-0.1, -0.2, -0.05)}))
+    assert worse["verdict"] == "worse" and worse["hurt"] == [50]
+    assert verdict(summary_for())["verdict"] == "none"
+
+
+def test_where_a_norm_lies_against_the_training_codes():
+    model = {"posterior_draw_norm_ratio_q05": 0.8, "posterior_draw_norm_ratio_q95": 1.2}
+    assert [article_numbers.training_range_place(model, ratio) for ratio in (0.7, 1.0, 1.3)] == ["below", "within", "above"]
+
+
+def test_reading_verdicts_follow_the_summary():
+    verdicts = article_numbers.reading_verdicts(summary_for({(50, "prior", "slerp"): (0.1, 0.05, 0.2)},
+                                                            posterior_mean_ratio=0.3))
+    assert verdicts["more_confident"]["slerp"]["prior"] == {"yes": [50], "no": [2]}
+    assert verdicts["more_confident"]["distribution_matched"]["encoded"] == {"yes": [], "no": [2, 50]}
+    assert verdicts["lerp_midpoint_places"] == {2: "below", 50: "below"} and verdicts["lerp_midpoint_places_agree"]
+    assert not verdicts["lerp_raises_density"] and not verdicts["density_misleads"]  # the stand-in's gap is -0.1
+    assert verdicts["noise_puts_draws_on_shell"]  # means at 0.3 of the radius, draws at 1.0
+
+
 # --- every number names its source ---------------------------------------------------------
 
 
