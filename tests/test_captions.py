@@ -7,6 +7,7 @@ Jinja environment, where ``:math:`...``` becomes a KaTeX formula (site_builder.P
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 
@@ -26,6 +27,7 @@ _REPORT = re.compile(r'report\(\s*SITE_ASSETS\[(f?)"([^"]+)"\],\s*caption=f?"([^
 _PAGE_FIGURE = re.compile(r'\{% call m\.(?:figure|animation)\([^,]+, "([a-z0-9_]+)"[^\n]*%\}\s*\n\s*(.*?)\n\s*\{% endcall %\}', re.S)
 
 
+@functools.cache
 def report_captions() -> dict[str, tuple[str, str, str]]:
     """{asset: (rule file, caption path as the rule writes it, the rule's text)} of every report(...)."""
     found = {}
@@ -39,6 +41,11 @@ def report_captions() -> dict[str, tuple[str, str, str]]:
             for metric in METRICS if is_template else [None]:
                 found[name.format(metric=metric)] = (rules.name, caption.format(metric=metric), rule)
     return found
+
+
+@functools.cache
+def default_config() -> dict:
+    return effective_config(REPO_ROOT / "config.yaml")
 
 
 def test_every_figure_rule_and_the_page_share_one_caption():
@@ -64,7 +71,7 @@ def test_the_report_renders_each_caption_as_snakemake_does(name):
     params = set(re.findall(r"snakemake\.params\.(\w+)", source))
     for param in params:  # the rule declares each param its caption names
         assert re.search(rf"^\s+{param}=", rule, flags=re.MULTILINE), f"{name}: {param}"
-    snakemake = types.SimpleNamespace(config=effective_config(REPO_ROOT / "config.yaml"),
+    snakemake = types.SimpleNamespace(config=default_config(),
                                       params=types.SimpleNamespace(**dict.fromkeys(params, 500)))
     text = jinja2.Environment(trim_blocks=True, lstrip_blocks=True).from_string(source).render(
         snakemake=snakemake, categories=[], files=[])
