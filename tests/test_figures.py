@@ -28,16 +28,19 @@ from latentspace.figures.animation import (
     render_animation,
     write_animation,
 )
-from latentspace.figures.interpolation import (
-    check_interpolation_pair,
-    interpolation_mosaic,
-    interpolation_summary,
-)
+from latentspace.figures.interpolation import interpolation_mosaic, interpolation_summary
 from latentspace.figures.path_animations import sphere_spiral_scene, spiral_2d_scene
 from latentspace.figures.rendering import plt
 from latentspace.figures.sphere_spirals import progress_chunks
 from latentspace.model import VAEConfig
-from latentspace.paths import DecodedPath, decode_path, interpolation_path, sphere_spiral_path, spiral_2d_path
+from latentspace.paths import (
+    DecodedPath,
+    check_interpolation_pair,
+    decode_path,
+    interpolation_path,
+    sphere_spiral_path,
+    spiral_2d_path,
+)
 from latentspace.training import build_model
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
@@ -268,6 +271,7 @@ def test_interpolation_summary_quotes_the_geometry(interpolation_pair):
     half_angle = math.radians(summary["endpoint_angle_degrees"]) / 2
     assert summary["lerp_midpoint_norm"] == pytest.approx(radius * math.cos(half_angle))
     assert summary["slerp_midpoint_norm"] == pytest.approx(radius)
+    assert summary["lerp_midpoint_norm_drop"] == pytest.approx(radius - summary["lerp_midpoint_norm"])
     assert summary["prior_norm_mean"] == pytest.approx(radius, rel=0.01)
     assert summary["prior_norm_std"] == pytest.approx(1 / math.sqrt(2), rel=0.02)
     json.dumps(summary)  # plain numbers only
@@ -291,17 +295,24 @@ def test_interpolation_commands(interpolation_pair, tmp_path):
     torch.manual_seed(0)  # an untrained classifier: its confidences are real outputs, just not good ones
     save_classifier(tmp_path / "classifier.pt", DigitClassifier(), ClassifierSettings(1, 8, 1e-3, 0, 0))
     inputs = ["--lerp", str(tmp_path / "lerp.npz"), "--slerp", str(tmp_path / "slerp.npz")]
-    assert main(["interpolation-mosaic", *inputs, "--padding-px", "1", "--classifier",
-                 str(tmp_path / "classifier.pt"), "--device", "cpu", "--output", str(tmp_path / "f11.png"),
+    assert main(["interpolation-mosaic", *inputs, "--padding-px", "1", "--output", str(tmp_path / "f11.png"),
                  "--summary", str(tmp_path / "f11.json")]) == 0
     assert iio.imread(tmp_path / "f11.png").shape == (57, 5 * 28 + 4)
     summary = json.loads((tmp_path / "f11.json").read_text())
     assert summary["latent_dim"] == 50
-    for method in ("lerp", "slerp"):  # the evidence printed under each digit
-        assert len(summary[f"{method}_confidences"]) == 5 and all(0.1 <= c <= 1 for c in summary[f"{method}_confidences"])
-        assert len(summary[f"{method}_norm_ratios"]) == 5
-    assert summary["slerp_norm_ratios"] == pytest.approx([1.0] * 5)
-    assert summary["lerp_norm_ratios"][2] == pytest.approx(summary["lerp_midpoint_norm_ratio"])
+    # The study, not the figure, scores the pair shown: the evidence printed under each digit.
+    assert main(["study-pair-scores", *inputs, "--classifier", str(tmp_path / "classifier.pt"), "--device", "cpu",
+                 "--output", str(tmp_path / "scores.json")]) == 0
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    assert scores["latent_dim"] == 50 and scores["middle_columns"] == [2]
+    for method in ("lerp", "slerp"):
+        assert len(scores[f"{method}_confidences"]) == 5 and all(0.1 <= c <= 1 for c in scores[f"{method}_confidences"])
+        assert scores[f"{method}_middle_confidence"] == scores[f"{method}_confidences"][2]
+        assert len(scores[f"{method}_norm_ratios"]) == 5
+    ends = [scores[f"{method}_confidences"][index] for method in ("lerp", "slerp") for index in (0, -1)]
+    assert scores["endpoint_confidence_mean"] == pytest.approx(sum(ends) / 4)
+    assert scores["slerp_norm_ratios"] == pytest.approx([1.0] * 5)
+    assert scores["lerp_norm_ratios"][2] == pytest.approx(summary["lerp_midpoint_norm_ratio"])
     assert main(["interpolation-norms", *inputs, "--curve-steps", "30",
                  "--output", str(tmp_path / "f12.svg")]) == 0
     assert_svg(tmp_path / "f12.svg")
@@ -334,7 +345,8 @@ def test_pipeline_wrote_every_figure(pipeline_run):
     summary = json.loads((figures / "f11_interpolation_500d.json").read_text())
     assert summary["latent_dim"] == 500 and summary["sphere_radius"] == pytest.approx(math.sqrt(500))
     assert 0.6 < summary["lerp_midpoint_norm_ratio"] < 0.8
-    assert len(summary["lerp_confidences"]) == len(summary["slerp_confidences"]) == steps
+    scores = json.loads((pipeline_run / "results" / "study" / "f11_pair_scores.json").read_text())
+    assert len(scores["lerp_confidences"]) == len(scores["slerp_confidences"]) == steps
 
 
 def reduced_figure_commands() -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ edit re-renders only the site, and that Snakemake's own report builds.
 from __future__ import annotations
 
 import html.parser
+import itertools
 import importlib.metadata
 import json
 import math
@@ -27,6 +28,7 @@ from latentspace import math_render, run_report, site_builder
 from latentspace.cli import main
 from latentspace.errors import LatentspaceError
 from latentspace.figures.rendering import save_grey_png
+from latentspace.study.pair_scores import pair_scores
 
 TEMPLATES = REPO_ROOT / "site_templates"
 KATEX_VENDOR = TEMPLATES / "vendor" / "katex"
@@ -337,8 +339,13 @@ def test_the_article_cites_only_listed_references_and_lists_only_cited_ones():
     assert cited == {reference["key"] for reference in references}
 
 
-def write_fake_run(folder: Path, drop: tuple[str, ...] = ()) -> list[str]:
-    """Small stand-ins for the pipeline's outputs, and the `latentspace site` arguments that use them."""
+def write_fake_run(folder: Path, drop: tuple[str, ...] = (), study: dict | None = None, f11_latent_dim: int = 500,
+                   lerp_midpoint_norm_ratio: float = 15.5 / 500**0.5, reconstruction: dict | None = None) -> list[str]:
+    """Small stand-ins for the pipeline's outputs, and the `latentspace site` arguments that use them.
+
+    ``study`` replaces the study's summary (summary_for()), ``f11_latent_dim`` the size of F11's
+    model, ``reconstruction`` maps a latent size to its model's reconstruction term.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     assets = {}
     for name, kind in STILL_ASSETS.items():
@@ -353,17 +360,21 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = ()) -> list[str]:
         save_grey_png(np.zeros((16, 48), dtype=np.uint8), folder / f"{name}_poster.png")
         assets[name], assets[f"{name}_poster"] = folder / f"{name}.mp4", folder / f"{name}_poster.png"
     interpolation = {
-        "latent_dim": 500, "sphere_radius": 500**0.5, "steps": 10, "endpoint_angle_degrees": 88.0,
-        "lerp_midpoint_norm": 15.5, "lerp_midpoint_norm_ratio": 15.5 / 500**0.5, "slerp_midpoint_norm": 22.36,
+        "latent_dim": f11_latent_dim, "sphere_radius": 500**0.5, "steps": 10, "endpoint_angle_degrees": 88.0,
+        "lerp_midpoint_norm": 15.5, "lerp_midpoint_norm_ratio": lerp_midpoint_norm_ratio, "slerp_midpoint_norm": 22.36,
+        "lerp_midpoint_norm_drop": 500**0.5 - 15.5,
         "prior_norm_mean": 22.35, "prior_norm_std": 0.71, "lerp_midpoint_prior_sds_below": 9.6,
-        "lerp_confidences": [0.99, 0.9, 0.6, 0.55, 0.6, 0.62, 0.58, 0.7, 0.95, 0.98],
-        "slerp_confidences": [0.99, 0.92, 0.7, 0.65, 0.66, 0.63, 0.64, 0.75, 0.96, 0.98],
-        "lerp_norm_ratios": [1.0, 0.92, 0.85, 0.79, 0.75, 0.75, 0.79, 0.85, 0.92, 1.0],
-        "slerp_norm_ratios": [1.0] * 10,
     }
     (folder / "f11.json").write_text(json.dumps(interpolation))
     assets["f11_interpolation_500d_json"] = folder / "f11.json"
-    (folder / "study_summary.json").write_text(json.dumps(summary_for()))
+    scores = {"latent_dim": f11_latent_dim, **pair_scores(
+        {"lerp": [0.99, 0.9, 0.6, 0.55, 0.6, 0.62, 0.58, 0.7, 0.95, 0.98],
+         "slerp": [0.99, 0.92, 0.7, 0.65, 0.66, 0.63, 0.64, 0.75, 0.96, 0.98]},
+        {"lerp": [1.0, 0.92, 0.85, 0.79, 0.75, 0.75, 0.79, 0.85, 0.92, 1.0], "slerp": [1.0] * 10},
+        [step / 9 for step in range(10)])}
+    (folder / "f11_pair_scores.json").write_text(json.dumps(scores))
+    assets["study_f11_pair_scores"] = folder / "f11_pair_scores.json"
+    (folder / "study_summary.json").write_text(json.dumps(study or summary_for()))
     assets["study_summary"] = folder / "study_summary.json"
     for name in STUDY_TABLES:
         (folder / f"{name}.csv").write_text("latent_dim,value\n2,1.0\n")
@@ -371,7 +382,8 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = ()) -> list[str]:
     arguments = []
     for dim in (2, 10, 500):
         metrics = {
-            "latent_dim": dim, "test_elbo_nats": -100.0 - dim / 100, "test_reconstruction_nats": 90.0,
+            "latent_dim": dim, "test_elbo_nats": -100.0 - dim / 100,
+            "test_reconstruction_nats": (reconstruction or {}).get(dim, 90.0),
             "test_kl_nats": 10.0, "active_units": min(dim, 12), "active_unit_threshold": 0.01, "epochs": 3,
             "train_seconds": 12.5, "device": "cpu", "dataset": {"source": "mnist-5k", "train_size": 4500, "test_size": 500},
         }
@@ -380,10 +392,11 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = ()) -> list[str]:
     (folder / "train.tsv").write_text(BENCHMARK_TSV)
     config = {"seed": 3, "latent_dims": [2, 10], "model": {"hidden_dims": [64]},
               "train": {"epochs": 3, "batch_size": 128, "learning_rate": 0.001},
-              "figures": {"latent_grid": {"extent": 2.0, "steps": 2}}}
+              "figures": {"latent_grid": {"extent": 2.0, "steps": 2}}, "study": {"confidence_level": 0.95}}
     arguments += ["--benchmark", f"train (latent_dim 2)={folder / 'train.tsv'}", "--run-config-json", json.dumps(config)]
     arguments += ["--figure-latent-dim", "f02_latent_grid=2", "--figure-latent-dim", "f07_sphere_spiral_10d=10",
-                  "--figure-latent-dim", "f11_interpolation_500d=500"]
+                  "--figure-latent-dim", f"f11_interpolation_500d={f11_latent_dim}",
+                  "--figure-latent-dim", f"f12_interpolation_norms={f11_latent_dim}"]
     for name, path in assets.items():
         if name not in drop:
             arguments += ["--asset", f"{name}={path}"]
@@ -398,7 +411,7 @@ def test_real_templates_render_with_stand_in_assets(tmp_path):
     assert {image["src"] for image in page.images} >= {f"figures/{name}.{kind}" for name, kind in STILL_ASSETS.items()}
     html = (site / "index.html").read_text()
     assert html.startswith("<!DOCTYPE html>")
-    assert "88.0&deg; apart" in html  # a measured number from the F11 JSON reaches the prose
+    assert '88.0</span>&deg; apart' in html  # a measured number from the F11 JSON reaches the prose
     assert "<td>-100.02</td>" in html and "<td>12 / 500</td>" in html
     assert "train (latent_dim 2)" in html and "18.9 s" in html
     assert yaml.safe_load((site / "config.yaml").read_text())["seed"] == 3
@@ -460,9 +473,10 @@ def test_pipeline_site_reports_what_the_run_measured(pipeline_run):
             assert run_report.format_seconds(seconds) in html
     assert "train (latent_dim 2)" in html and "<td>site</td>" not in html
     interpolation = json.loads((pipeline_run / "site" / "figures" / "f11_interpolation_500d.json").read_text())
-    assert f"{interpolation['lerp_midpoint_norm']:,.2f}" in html
-    # Under each digit of F11, its confidence; the reduced study lacks z = 500, and the page says so.
-    assert all(f"<td>{value:.2f}<br>" in html for value in interpolation["lerp_confidences"])
+    assert f"{interpolation['lerp_midpoint_norm']:,.2f}</span>" in html
+    # Under each digit of F11, the study's confidence; the reduced study lacks z = 500, and the page says so.
+    scores = json.loads((pipeline_run / "site" / "figures" / "f11_pair_scores.json").read_text())
+    assert all(f">{value:.2f}</span><br>" in html for value in scores["lerp_confidences"])
     assert "does not include z = 500" in html and "the study does not include" in html
     config = yaml.safe_load((pipeline_run / "site" / "config.yaml").read_text())
     assert config["seed"] == 7 and config["latent_dims"] == [2, 10]
@@ -478,8 +492,12 @@ def pipeline_copy(pipeline_run, tmp_path_factory) -> Path:
 
 
 def test_a_template_edit_re_renders_only_the_site(pipeline_copy):
-    template = pipeline_copy / "site_templates" / "sections" / "08_conclusion.html.j2"
-    template.write_text(template.read_text() + "<!-- edited -->\n")
+    """Rewording a sentence, a verdict's words or a caption (which the report reads too) re-runs the site alone."""
+    templates = pipeline_copy / "site_templates"
+    for name in ("sections/08_conclusion.html.j2", "claims.html.j2", "partials/study_reading.html.j2"):
+        (templates / name).write_text((templates / name).read_text() + "{# reworded #}\n")
+    caption = templates / "captions" / "f11_interpolation_500d.rst"
+    caption.write_text(caption.read_text() + "One more sentence.\n")
     result = run_snakemake(pipeline_copy, "-n")
     assert result.returncode == 0, result.stderr
     jobs = re.findall(r"^(\w+)\s+\d+$", result.stdout + result.stderr, flags=re.MULTILINE)
@@ -494,7 +512,10 @@ def test_snakemake_report_has_a_caption_for_every_figure(pipeline_copy):
         text = "".join(report.read(name).decode("utf-8", "replace") for name in names if name.endswith((".html", ".js")))
     for name in [*STILL_ASSETS, *ANIMATIONS]:
         assert any(entry.endswith(f"{name}.{'mp4' if name in ANIMATIONS else STILL_ASSETS[name]}") for entry in names), name
-        caption = (REPO_ROOT / "workflow" / "report" / f"{name}.rst").read_text().strip()
-        fragment = " ".join(caption.split()[:4])
+        # The first words of the caption's text (site_templates/captions/, read by the page too).
+        lines = (REPO_ROOT / "site_templates" / "captions" / f"{name}.rst").read_text().splitlines()
+        words = next(line for line in lines if not line.startswith("{%")).split()
+        fragment = " ".join(itertools.takewhile(lambda word: ":math:" not in word and "{" not in word, words[:4]))
+        assert fragment, name
         # The report embeds captions as JSON, with non-ASCII characters escaped.
         assert fragment in text or json.dumps(fragment)[1:-1] in text, f"{name}: caption missing from the report"

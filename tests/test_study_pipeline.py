@@ -13,6 +13,7 @@ import torch
 import yaml
 
 from conftest import REDUCED_CONFIG, effective_config, snakemake_env
+from page_text import page_text
 from latentspace.datasets import images_to_vectors, load_dataset
 from latentspace.study.classifier import load_classifier
 from latentspace.study.labels import METHODS, METRICS, SOURCES
@@ -60,16 +61,16 @@ def test_study_summary_reports_the_classifier_and_its_verdicts(pipeline_run):
     assert classifier["test_accuracy"] > 0.3
     assert classifier["meets_bar"] == (classifier["test_accuracy"] >= STUDY.get("classifier", {}).get("min_accuracy", 0.97))
     assert classifier["epochs"] == STUDY["classifier"]["epochs"]
-    assert "reading" not in summary  # the words are the site's (latentspace.study.reading)
+    assert "reading" not in summary  # the words are the templates' (partials/study_reading.html.j2)
     signs = {row["minus_lerp"]["sign"] for row in summary["midpoints"] if "minus_lerp" in row}
     assert signs <= {-1, 0, 1} and signs
     assert summary["latent_dims"] == STUDY_DIMS
     assert summary["settings"]["pairs"] == STUDY["pairs"]
     statistics = json.loads((pipeline_run / "results" / "study" / f"z{STUDY_DIMS[0]}" / "model_statistics.json").read_text())
     assert summary["models"][0]["test_iwae_nats"] == statistics["test_iwae_nats"]  # nothing typed in
-    html = (pipeline_run / "site" / "index.html").read_text()
-    assert html.count("held-out test digits correctly") == 1  # the classifier's verdict, stated once
-    assert f"{classifier['test_accuracy']:.1%}" in html
+    text = page_text((pipeline_run / "site" / "index.html").read_text())
+    assert text.count("held-out test digits correctly") == 1  # the classifier's verdict, stated once
+    assert f"{classifier['test_accuracy']:.1%}" in text
 
 
 def test_study_figures_logs_and_benchmarks(pipeline_run):

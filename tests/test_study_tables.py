@@ -1,7 +1,7 @@
 """The study's tables: CSV round trips, the summary and its verdicts, computed once as data.
 
-The builders here (statistics, midpoint_rows, summary_for) also feed the reading's tests
-and the site's stand-in run.
+The builders here (statistics, midpoint_rows, summary_for) also feed the tests of the page's
+words and the site's stand-in run.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def test_summary_structure():
     assert [model["latent_dim"] for model in summary["models"]] == list(LATENT_DIMS)
     assert len(summary["midpoint_table"]) == len(LATENT_DIMS) * len(SOURCES)
     assert set(summary["midpoint_table"][0]["methods"]) == set(METHODS)
-    assert "reading" not in summary  # words are the site's job (latentspace.study.reading)
+    assert "reading" not in summary  # words are the templates' job (partials/study_reading.html.j2)
     json.dumps(summary)  # plain JSON for the site
 
 
@@ -113,10 +113,10 @@ def test_csv_round_trip_keeps_numbers_and_leaves_missing_cells_out():
     assert models[0]["posterior_mean_norm_ratio_q50"] == pytest.approx(0.9)
 
 
-def test_only_the_site_step_imports_the_words():
-    """Rewording a sentence of the reading or the article's claims re-runs the site and nothing else:
-    no other step's re-run trigger (its import closure, functions' imports included) holds the words."""
-    words = {PACKAGE_DIR / "study" / "reading.py", PACKAGE_DIR / "article_claims.py"}
+def test_only_the_site_step_imports_the_page_numbers():
+    """Changing how the page picks its verdicts re-runs the site and nothing else: no other step's
+    re-run trigger (its import closure, functions' imports included) holds article_numbers."""
+    numbers = PACKAGE_DIR / "article_numbers.py"
     for step in STEPS:
         closure = set(module_closure([step_module_name(step)]))
-        assert (closure & words == words) if step == "site" else not closure & words, step
+        assert (numbers in closure) == (step == "site"), step

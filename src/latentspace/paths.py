@@ -181,3 +181,15 @@ def load_decoded_path(path: str | os.PathLike) -> DecodedPath:
             f"{DECODED_PATH_FILE} with latents (N, D), t (N,) and uint8 images (N, {IMAGE_SIDE}, {IMAGE_SIDE})",
         )
     return DecodedPath(latents, times, images)
+
+
+def check_interpolation_pair(lerp_path: DecodedPath, slerp_path: DecodedPath) -> None:
+    """Raise ValueError unless both paths join the same endpoints at the same values of t."""
+    if lerp_path.latents.shape != slerp_path.latents.shape:
+        raise ValueError(f"lerp and slerp paths differ in shape: {lerp_path.latents.shape} "
+                         f"and {slerp_path.latents.shape}")
+    if not np.allclose(lerp_path.t, slerp_path.t):
+        raise ValueError("lerp and slerp paths are sampled at different values of t")
+    for index in (0, -1):
+        if not np.allclose(lerp_path.latents[index], slerp_path.latents[index], rtol=1e-6, atol=1e-6):
+            raise ValueError("lerp and slerp paths do not join the same endpoints")

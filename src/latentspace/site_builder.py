@@ -9,8 +9,13 @@ Templates see:
 - ``assets[name]``: the relative URL of a copied asset; naming an asset that the site
   rule did not pass stops the build with a one-line error naming it;
 - ``asset_sizes[name]``: ``(width, height)`` in CSS pixels of a PNG or SVG asset;
-- ``asset_data[name]``: the parsed content of a JSON asset;
+- ``asset_data[name]``: the parsed content of a JSON asset, each number a
+  :class:`~latentspace.article_numbers.Num` (or ``Count``) that names the asset's file and
+  its field, which the page shows as the number's title;
 - ``references`` (from ``references.yaml``, numbered in order) and ``reference_numbers[key]``;
+- the captions of the figures, ``captions/<asset>.rst``: RST with Jinja, which
+  ``snakemake --report`` reads too (one caption per figure); on the page their
+  ``:math:`...``` roles become the ``\\(...\\)`` formulas that KaTeX renders;
 - whatever ``context`` holds (see ``run_site`` in :mod:`latentspace.cli`).
 """
 
@@ -25,6 +30,7 @@ from pathlib import Path
 
 import jinja2
 
+from latentspace.article_numbers import number_text, signed_number_text, sourced
 from latentspace.artifact_files import read_csv_rows, read_json
 from latentspace.atomic_files import atomic_directory
 from latentspace.decoder_export import read_bundle
@@ -33,6 +39,9 @@ from latentspace.math_render import install_katex_assets, render_math_in_html
 from latentspace.run_report import format_seconds, parse_yaml
 
 PAGE_TEMPLATES = {"index.html": "index.html.j2"}
+# The figures' captions: RST files that the report reads as they are and the page includes.
+CAPTION_SUFFIX = ".rst"
+_RST_MATH = re.compile(r":math:`([^`]*)`")
 REFERENCES_FILE = "references.yaml"
 REFERENCE_FIELDS = {"key", "title", "venue", "authors", "year", "url", "note"}
 STATIC_FOLDER = "static"
@@ -78,9 +87,22 @@ class RequiredAssets(Mapping):
         return len(self._values)
 
 
+def caption_html(source: str) -> str:
+    """An RST caption's source as the page includes it: ``:math:`x``` becomes ``\\(x\\)``."""
+    return _RST_MATH.sub(lambda match: f"\\({match.group(1)}\\)", source)
+
+
+class PageLoader(jinja2.FileSystemLoader):
+    """The templates of a folder; a caption (``.rst``) is read with its formulas in the page's notation."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        return (caption_html(source) if template.endswith(CAPTION_SUFFIX) else source), filename, uptodate
+
+
 def template_environment(templates_dir: str | os.PathLike) -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(os.fspath(templates_dir)),
+        loader=PageLoader(os.fspath(templates_dir)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -89,6 +111,8 @@ def template_environment(templates_dir: str | os.PathLike) -> jinja2.Environment
     )
     environment.filters["seconds"] = format_seconds
     environment.filters["g"] = "{:g}".format  # 2.0 -> "2", 2.5 -> "2.5"
+    environment.filters["number"] = number_text  # true minus sign: −0.03
+    environment.filters["signed_number"] = signed_number_text  # +0.03
     return environment
 
 
@@ -191,6 +215,35 @@ def render_page(environment: jinja2.Environment, templates_dir: Path, template_n
         raise LatentspaceError(f"{template_name}: {error}") from None
 
 
+def page_context(templates_dir: str | os.PathLike, context: dict, assets: dict[str, Path]) -> dict:
+    """What the templates see: ``context``, and each asset's URL in the site, size and data; the references.
+
+    Reads the assets where they are (the site links its own copies, under ``figures/``).
+    """
+    templates_dir = Path(templates_dir)
+    asset_urls, asset_sizes, asset_data = {}, {}, {}
+    for name, source in sorted(assets.items()):
+        if not source.is_file():
+            raise LatentspaceError(f"asset {name}: {source} not found")
+        asset_urls[name] = f"{ASSET_FOLDER}/{source.name}"
+        size = image_size(source)
+        if size:
+            asset_sizes[name] = size
+        check_asset(name, source)
+        if source.suffix.lower() == ".json":
+            asset_data[name] = sourced(read_json(source, f"the {name} asset, a JSON object"), str(source))
+    references_file = templates_dir / REFERENCES_FILE
+    references = parse_references(references_file.read_text(encoding="utf-8"), str(references_file)) if references_file.is_file() else []
+    return {
+        **context,
+        "assets": RequiredAssets(asset_urls),
+        "asset_sizes": asset_sizes,
+        "asset_data": RequiredAssets(asset_data, kind="JSON asset"),
+        "references": references,
+        "reference_numbers": {reference["key"]: reference["number"] for reference in references},
+    }
+
+
 def render_site(
     templates_dir: str | os.PathLike,
     output_dir: str | os.PathLike,
@@ -207,39 +260,20 @@ def render_site(
         raise LatentspaceError(f"{templates_dir}: templates folder not found")
     environment = template_environment(templates_dir)
     with atomic_directory(output_dir) as build:
-        asset_urls, asset_sizes, asset_data = {}, {}, {}
+        context = page_context(templates_dir, context, assets)
         for name, source in sorted(assets.items()):
-            if not source.is_file():
-                raise LatentspaceError(f"asset {name}: {source} not found")
             target = build / ASSET_FOLDER / source.name
             if target.exists():
                 raise LatentspaceError(f"asset {name}: another asset already has the file name {source.name}")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-            asset_urls[name] = f"{ASSET_FOLDER}/{source.name}"
-            size = image_size(source)
-            if size:
-                asset_sizes[name] = size
-            check_asset(name, source)
-            if source.suffix.lower() == ".json":
-                asset_data[name] = read_json(source, f"the {name} asset, a JSON object")
         static = templates_dir / STATIC_FOLDER
         if static.is_dir():
             shutil.copytree(static, build / STATIC_FOLDER)
         install_katex_assets(templates_dir / KATEX_VENDOR_FOLDER, build / KATEX_SITE_FOLDER)
-        references_file = templates_dir / REFERENCES_FILE
-        references = parse_references(references_file.read_text(encoding="utf-8"), str(references_file)) if references_file.is_file() else []
-        page_context = {
-            **context,
-            "assets": RequiredAssets(asset_urls),
-            "asset_sizes": asset_sizes,
-            "asset_data": RequiredAssets(asset_data, kind="JSON asset"),
-            "references": references,
-            "reference_numbers": {reference["key"]: reference["number"] for reference in references},
-        }
         for relative_path, text in (extra_files or {}).items():
             (build / relative_path).parent.mkdir(parents=True, exist_ok=True)
             (build / relative_path).write_text(text, encoding="utf-8")
         for page, template_name in PAGE_TEMPLATES.items():
-            html = render_page(environment, templates_dir, template_name, page_context)
+            html = render_page(environment, templates_dir, template_name, context)
             (build / page).write_text(html, encoding="utf-8")

@@ -53,7 +53,7 @@ rule autoencoder_diagram:
     output:
         report(
             SITE_ASSETS["f01_autoencoder"],
-            caption="../report/f01_autoencoder.rst",
+            caption="../../site_templates/captions/f01_autoencoder.rst",
             category="Figures",
         ),
     log:
@@ -75,7 +75,7 @@ rule spiral_2d_animation:
         **WEBM_OUTPUT["f03_spiral_2d"],
         mp4=report(
             SITE_ASSETS["f03_spiral_2d"],
-            caption="../report/f03_spiral_2d.rst",
+            caption="../../site_templates/captions/f03_spiral_2d.rst",
             category="Animations",
         ),
         poster=SITE_ASSETS["f03_spiral_2d_poster"],
@@ -102,7 +102,7 @@ rule ball_volume:
     output:
         report(
             SITE_ASSETS["f04_ball_volume"],
-            caption="../report/f04_ball_volume.rst",
+            caption="../../site_templates/captions/f04_ball_volume.rst",
             category="Figures",
         ),
     log:
@@ -121,7 +121,7 @@ rule norm_concentration:
     output:
         report(
             SITE_ASSETS["f05_norm_concentration"],
-            caption="../report/f05_norm_concentration.rst",
+            caption="../../site_templates/captions/f05_norm_concentration.rst",
             category="Figures",
         ),
     log:
@@ -140,7 +140,7 @@ rule sphere_spiral_3d:
     output:
         report(
             SITE_ASSETS["f06_sphere_spiral_3d"],
-            caption="../report/f06_sphere_spiral_3d.rst",
+            caption="../../site_templates/captions/f06_sphere_spiral_3d.rst",
             category="Figures",
         ),
     log:
@@ -162,7 +162,7 @@ rule sphere_spiral_animation:
         **WEBM_OUTPUT["f07_sphere_spiral_10d"],
         mp4=report(
             SITE_ASSETS["f07_sphere_spiral_10d"],
-            caption="../report/f07_sphere_spiral_10d.rst",
+            caption="../../site_templates/captions/f07_sphere_spiral_10d.rst",
             category="Animations",
         ),
         poster=SITE_ASSETS["f07_sphere_spiral_10d_poster"],
@@ -178,6 +178,8 @@ rule sphere_spiral_animation:
         ),
         video=VIDEO_OPTIONS,
         webm=WEBM_OPTION,
+        # Not an option of the step: the model's size, which the caption names (report and page).
+        latent_dim=SPHERE_SPIRAL_LATENT_DIM,
         code=step_code("sphere-spiral-animation"),
     shell:
         "python -m latentspace sphere-spiral-animation --path {input} {params.options} {params.video}"
@@ -188,7 +190,7 @@ rule projections_3d:
     output:
         report(
             SITE_ASSETS["f08_projections_3d"],
-            caption="../report/f08_projections_3d.rst",
+            caption="../../site_templates/captions/f08_projections_3d.rst",
             category="Figures",
         ),
     log:
@@ -212,7 +214,7 @@ rule projections_4d:
     output:
         report(
             SITE_ASSETS["f09_projections_4d"],
-            caption="../report/f09_projections_4d.rst",
+            caption="../../site_templates/captions/f09_projections_4d.rst",
             category="Figures",
         ),
     log:
@@ -231,7 +233,7 @@ rule lerp_vs_slerp:
     output:
         report(
             SITE_ASSETS["f10_lerp_vs_slerp"],
-            caption="../report/f10_lerp_vs_slerp.rst",
+            caption="../../site_templates/captions/f10_lerp_vs_slerp.rst",
             category="Figures",
         ),
     log:
@@ -250,12 +252,10 @@ rule interpolation_mosaic:
     input:
         lerp=f"results/paths/lerp_{INTERPOLATION_LATENT_DIM}d.npz",
         slerp=f"results/paths/slerp_{INTERPOLATION_LATENT_DIM}d.npz",
-        # The study's digit classifier scores each decoded digit (the page prints it under the digit).
-        classifier="results/study/classifier.pt",
     output:
         mosaic=report(
             SITE_ASSETS["f11_interpolation_500d"],
-            caption="../report/f11_interpolation_500d.rst",
+            caption="../../site_templates/captions/f11_interpolation_500d.rst",
             category="Figures",
         ),
         summary=SITE_ASSETS["f11_interpolation_500d_json"],
@@ -265,14 +265,13 @@ rule interpolation_mosaic:
         "results/benchmarks/interpolation_mosaic.tsv"
     localrule: True
     params:
-        options=cli_options(
-            padding_px=FIGURES["interpolation_500d"]["padding_px"],
-            device=config["device"],
-        ),
+        options=cli_options(padding_px=FIGURES["interpolation_500d"]["padding_px"]),
+        # Not an option of the step: the model's size, which the caption names (report and page).
+        latent_dim=INTERPOLATION_LATENT_DIM,
         code=step_code("interpolation-mosaic"),
     shell:
         "python -m latentspace interpolation-mosaic --lerp {input.lerp} --slerp {input.slerp}"
-        " --classifier {input.classifier} {params.options}"
+        " {params.options}"
         " --output {output.mosaic} --summary {output.summary} > {log} 2>&1"
 
 
@@ -283,7 +282,7 @@ rule interpolation_norms:
     output:
         report(
             SITE_ASSETS["f12_interpolation_norms"],
-            caption="../report/f12_interpolation_norms.rst",
+            caption="../../site_templates/captions/f12_interpolation_norms.rst",
             category="Figures",
         ),
     log:
@@ -293,6 +292,8 @@ rule interpolation_norms:
     localrule: True
     params:
         options=cli_options(**FIGURES["interpolation_norms"]),
+        # Not an option of the step: the model's size, which the caption names (report and page).
+        latent_dim=INTERPOLATION_LATENT_DIM,
         code=step_code("interpolation-norms"),
     shell:
         "python -m latentspace interpolation-norms --lerp {input.lerp} --slerp {input.slerp}"

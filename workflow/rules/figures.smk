@@ -8,7 +8,7 @@ rule latent_grid:
     output:
         report(
             SITE_ASSETS["f02_latent_grid"],
-            caption="../report/f02_latent_grid.rst",
+            caption="../../site_templates/captions/f02_latent_grid.rst",
             category="Figures",
         ),
     log:
@@ -30,7 +30,7 @@ rule training_curves:
     output:
         report(
             SITE_ASSETS["training_curves"],
-            caption="../report/training_curves.rst",
+            caption="../../site_templates/captions/training_curves.rst",
             category="Training",
         ),
     log:

@@ -10,6 +10,7 @@ FIGURE_LATENT_DIMS = {
     "f03_spiral_2d": 2,
     "f07_sphere_spiral_10d": SPHERE_SPIRAL_LATENT_DIM,
     "f11_interpolation_500d": INTERPOLATION_LATENT_DIM,
+    "f12_interpolation_norms": INTERPOLATION_LATENT_DIM,
 }
 # Every model the run trains: the configured sizes and those the figures ask for.
 TRAINED_LATENT_DIMS = sorted(set(LATENT_DIMS) | set(FIGURE_LATENT_DIMS.values()))

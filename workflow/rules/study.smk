@@ -25,6 +25,7 @@ for _metric in STUDY_METRICS:
     SITE_ASSETS[f"study_path_{_metric}"] = f"results/figures/study_path_{_metric}.svg"
 SITE_ASSETS["study_midpoint_gaps"] = "results/figures/study_midpoint_gaps.svg"
 SITE_ASSETS["study_latent_norms"] = "results/figures/study_latent_norms.svg"
+SITE_ASSETS["study_f11_pair_scores"] = f"{STUDY_DIR}/f11_pair_scores.json"
 
 
 rule study_classifier:
@@ -124,13 +125,13 @@ rule study_summary:
         summary=SITE_ASSETS["study_summary"],
         models=report(
             SITE_ASSETS["study_models"],
-            caption="../report/study_models.rst",
+            caption="../../site_templates/captions/study_models.rst",
             category="Study",
         ),
         paths=SITE_ASSETS["study_path_metrics"],
         midpoints=report(
             SITE_ASSETS["study_midpoints"],
-            caption="../report/study_midpoints.rst",
+            caption="../../site_templates/captions/study_midpoints.rst",
             category="Study",
         ),
     log:
@@ -164,7 +165,7 @@ rule study_path_figures:
         [
             report(
                 SITE_ASSETS[f"study_path_{metric}"],
-                caption=f"../report/study_path_{metric}.rst",
+                caption=f"../../site_templates/captions/study_path_{metric}.rst",
                 category="Study",
             )
             for metric in STUDY_METRICS
@@ -192,7 +193,7 @@ rule study_midpoint_figure:
     output:
         report(
             SITE_ASSETS["study_midpoint_gaps"],
-            caption="../report/study_midpoint_gaps.rst",
+            caption="../../site_templates/captions/study_midpoint_gaps.rst",
             category="Study",
         ),
     log:
@@ -212,7 +213,7 @@ rule study_norm_figure:
     output:
         report(
             SITE_ASSETS["study_latent_norms"],
-            caption="../report/study_latent_norms.rst",
+            caption="../../site_templates/captions/study_latent_norms.rst",
             category="Study",
         ),
     log:
@@ -224,3 +225,25 @@ rule study_norm_figure:
         code=step_code("study-norm-figure"),
     shell:
         "python -m latentspace study-norm-figure --summary {input} --output {output} > {log} 2>&1"
+
+
+# The pair Figure 11 shows, scored by the study's classifier: the page prints each digit's
+# confidence and norm under the figure (the figure's own step does not run the classifier).
+rule study_pair_scores:
+    input:
+        lerp=f"results/paths/lerp_{INTERPOLATION_LATENT_DIM}d.npz",
+        slerp=f"results/paths/slerp_{INTERPOLATION_LATENT_DIM}d.npz",
+        classifier=CLASSIFIER_MODEL,
+    output:
+        SITE_ASSETS["study_f11_pair_scores"],
+    log:
+        "results/logs/study/pair_scores.log",
+    benchmark:
+        "results/benchmarks/study_pair_scores.tsv"
+    localrule: True
+    params:
+        options=cli_options(device=config["device"]),
+        code=step_code("study-pair-scores"),
+    shell:
+        "python -m latentspace study-pair-scores --lerp {input.lerp} --slerp {input.slerp}"
+        " --classifier {input.classifier} {params.options} --output {output} > {log} 2>&1"

@@ -8,9 +8,9 @@ at t = 1/2 its norm is sqrt(p) cos(th / 2), about sqrt(p) / sqrt(2) for the near
 endpoints that two draws in high dimension are.
 
 F10 draws the picture in the plane; F11 tiles the digits decoded along both paths (lerp on
-top, slerp below) with the z = 500 model, and its summary carries the evidence the page
-prints under each digit: the study's classifier's confidence and the code's norm in units
-of sqrt(p); F12 plots the norm along both paths.
+top, slerp below) with the z = 500 model, and its summary carries the geometry the page
+quotes (the study, not this module, scores each digit: latentspace.study.pair_scores);
+F12 plots the norm along both paths.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from matplotlib.patches import Annulus
 from latentspace.figures import style
 from latentspace.figures.rendering import plt
 from latentspace.geometry import chi_mean_and_std, lerp, slerp
-from latentspace.paths import DecodedPath
+from latentspace.paths import DecodedPath, check_interpolation_pair
 
 MOSAIC_FILL = 255  # white gaps between the digits (MNIST digits are white on black)
 
@@ -32,18 +32,6 @@ def _angle_between(a: np.ndarray, b: np.ndarray) -> float:
     """Angle in radians between two vectors (n,), stable for nearly (anti)parallel ones."""
     a_unit, b_unit = a / np.linalg.norm(a), b / np.linalg.norm(b)
     return 2.0 * math.atan2(np.linalg.norm(a_unit - b_unit), np.linalg.norm(a_unit + b_unit))
-
-
-def check_interpolation_pair(lerp_path: DecodedPath, slerp_path: DecodedPath) -> None:
-    """Raise ValueError unless both paths join the same endpoints at the same values of t."""
-    if lerp_path.latents.shape != slerp_path.latents.shape:
-        raise ValueError(f"lerp and slerp paths differ in shape: {lerp_path.latents.shape} "
-                         f"and {slerp_path.latents.shape}")
-    if not np.allclose(lerp_path.t, slerp_path.t):
-        raise ValueError("lerp and slerp paths are sampled at different values of t")
-    for index in (0, -1):
-        if not np.allclose(lerp_path.latents[index], slerp_path.latents[index], rtol=1e-6, atol=1e-6):
-            raise ValueError("lerp and slerp paths do not join the same endpoints")
 
 
 # --------------------------------------------------------------------------
@@ -107,22 +95,8 @@ def interpolation_mosaic(lerp_path: DecodedPath, slerp_path: DecodedPath, paddin
     return tile_images(rows, padding=padding_px, fill=MOSAIC_FILL)
 
 
-def decoded_confidences(classifier, path: DecodedPath) -> list[float]:
-    """The classifier's confidence (largest class probability) on each decoded digit of ``path``."""
-    from latentspace.datasets import images_to_vectors  # here: torch, which F10 and F12 do not need
-    from latentspace.study.classifier import confidence_and_entropy, predict_probabilities
-
-    device = next(classifier.parameters()).device
-    confidence, _ = confidence_and_entropy(predict_probabilities(classifier, images_to_vectors(path.images).to(device)))
-    return confidence.cpu().double().numpy().tolist()
-
-
-def interpolation_summary(lerp_path: DecodedPath, slerp_path: DecodedPath, confidences: dict | None = None) -> dict:
-    """The numbers behind F11 and F12, for the page to quote: norms, angle, the lerp dip.
-
-    ``confidences`` maps "lerp" and "slerp" to the classifier's confidence on each decoded
-    digit of that path (:func:`decoded_confidences`); the summary then carries them too.
-    """
+def interpolation_summary(lerp_path: DecodedPath, slerp_path: DecodedPath) -> dict:
+    """The numbers behind F11 and F12, for the page to quote: norms, angle, the lerp dip."""
     check_interpolation_pair(lerp_path, slerp_path)
     start, end = lerp_path.latents[0], lerp_path.latents[-1]                    # (D,) each
     latent_dim = lerp_path.latent_dim
@@ -131,7 +105,7 @@ def interpolation_summary(lerp_path: DecodedPath, slerp_path: DecodedPath, confi
     prior_norm_mean, prior_norm_std = chi_mean_and_std(latent_dim)
     lerp_norms = np.linalg.norm(lerp_path.latents, axis=1)                      # (N,)
     slerp_norms = np.linalg.norm(slerp_path.latents, axis=1)                    # (N,)
-    summary = {
+    return {
         "latent_dim": latent_dim,
         "sphere_radius": radius,
         "steps": len(lerp_path.t),
@@ -140,6 +114,8 @@ def interpolation_summary(lerp_path: DecodedPath, slerp_path: DecodedPath, confi
         "endpoint_angle_degrees": math.degrees(_angle_between(start, end)),
         "lerp_midpoint_norm": lerp_midpoint_norm,
         "lerp_midpoint_norm_ratio": lerp_midpoint_norm / radius,
+        # How far the lerp midpoint's norm falls short of the radius.
+        "lerp_midpoint_norm_drop": radius - lerp_midpoint_norm,
         "slerp_midpoint_norm": float(np.linalg.norm(slerp(start, end, 0.5)[0])),
         "lerp_norms": lerp_norms.tolist(),
         "slerp_norms": slerp_norms.tolist(),
@@ -151,12 +127,6 @@ def interpolation_summary(lerp_path: DecodedPath, slerp_path: DecodedPath, confi
         "lerp_midpoint_prior_sds_below": (prior_norm_mean - lerp_midpoint_norm) / prior_norm_std,
         "endpoints": [start.tolist(), end.tolist()],
     }
-    if confidences is not None:
-        for method, path in (("lerp", lerp_path), ("slerp", slerp_path)):
-            if len(confidences[method]) != len(path.t):
-                raise ValueError(f"{method}: {len(confidences[method])} confidences for {len(path.t)} decoded digits")
-            summary[f"{method}_confidences"] = [float(value) for value in confidences[method]]
-    return summary
 
 
 # --------------------------------------------------------------------------

@@ -16,8 +16,8 @@ models the pipeline trains, for every latent size of the configuration:
   bootstrap intervals (Efron & Tibshirani 1993);
 * :mod:`~latentspace.study.tables` - the per-size results gathered into the CSV tables and
   the summary JSON of the site section, with every verdict computed as data;
-* :mod:`~latentspace.study.reading` - the English sentences of the site section, written
-  from the summary's numbers and verdicts (imported by the site step only);
+* :mod:`~latentspace.study.pair_scores` - the classifier's confidence and the norm of each
+  digit of the pair Figure 11 shows (the page prints them under the figure);
 * :mod:`~latentspace.study.commands` - the ``study-*`` subcommands of the command line.
 
 Importing the package is cheap (no torch): the command line registers its subcommands

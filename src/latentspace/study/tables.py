@@ -5,9 +5,9 @@ Nothing here measures; everything is computed from the per-size results of
 the classifier's metrics. Every judgement the page words is computed here, once, as data:
 the sign of an interval (+1 all above 0, -1 all below, 0 when it holds 0), where a norm
 lies against the range of the prior's draws ("below", "within", "above"), how many units
-carry most of the KL. The English sentences are written from these values by
-``latentspace.study.reading``; this module holds no prose, so rewording a sentence changes
-no table. Functions here take and return Python objects and text, apart from the readers
+carry most of the KL. The English sentences are the site's templates
+(``site_templates/partials/study_reading.html.j2``), which branch on these values; this
+module holds no prose, so rewording a sentence changes no table. Functions here take and return Python objects and text, apart from the readers
 of the study's own files (``read_*``), which check what they read and name a damaged file
 in one line (``latentspace.artifact_files``).
 """
