@@ -35,6 +35,7 @@ rule study_classifier:
         metrics=CLASSIFIER_METRICS,
     log:
         "results/logs/study/classifier.log",
+        provenance=provenance_record("study_classifier"),
     benchmark:
         "results/benchmarks/study_classifier.tsv"
     threads: STUDY["threads"]
@@ -47,8 +48,10 @@ rule study_classifier:
         ),
         code=step_code("study-classifier"),
     shell:
-        "python -m latentspace study-classifier --data {input} {params.options} --threads {threads}"
-        " --model-out {output.model} --metrics-out {output.metrics} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-classifier --data {input} {params.options} --threads {threads}"
+            " --model-out {output.model} --metrics-out {output.metrics}"
+        )
 
 
 rule study_model:
@@ -59,6 +62,7 @@ rule study_model:
         "results/study/z{study_dim}/model_statistics.json",
     log:
         "results/logs/study/model_z{study_dim}.log",
+        provenance=provenance_record("study_model_z{study_dim}"),
     benchmark:
         "results/benchmarks/study_model_z{study_dim}.tsv"
     wildcard_constraints:
@@ -72,8 +76,10 @@ rule study_model:
         ),
         code=step_code("study-model"),
     shell:
-        "python -m latentspace study-model --model {input.model} --data {input.data} {params.options}"
-        " --threads {threads} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-model --model {input.model} --data {input.data} {params.options}"
+            " --threads {threads} --output {output}"
+        )
 
 
 rule study_interpolation:
@@ -86,6 +92,7 @@ rule study_interpolation:
         midpoints="results/study/z{study_dim}/midpoints.csv",
     log:
         "results/logs/study/interpolation_z{study_dim}.log",
+        provenance=provenance_record("study_interpolation_z{study_dim}"),
     benchmark:
         "results/benchmarks/study_interpolation_z{study_dim}.tsv"
     wildcard_constraints:
@@ -102,9 +109,11 @@ rule study_interpolation:
         ),
         code=step_code("study-interpolation"),
     shell:
-        "python -m latentspace study-interpolation --model {input.model} --data {input.data}"
-        " --classifier {input.classifier} {params.options} --threads {threads}"
-        " --paths-out {output.paths} --midpoints-out {output.midpoints} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-interpolation --model {input.model} --data {input.data}"
+            " --classifier {input.classifier} {params.options} --threads {threads}"
+            " --paths-out {output.paths} --midpoints-out {output.midpoints}"
+        )
 
 
 rule study_summary:
@@ -135,6 +144,7 @@ rule study_summary:
         ),
     log:
         "results/logs/study/summary.log",
+        provenance=provenance_record("study_summary"),
     benchmark:
         "results/benchmarks/study_summary.tsv"
     localrule: True
@@ -152,9 +162,11 @@ rule study_summary:
         ),
         code=step_code("study-summary"),
     shell:
-        "python -m latentspace study-summary {params.options} --classifier-metrics {input.classifier}"
-        " --summary-out {output.summary} --models-out {output.models} --paths-out {output.paths}"
-        " --midpoints-out {output.midpoints} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-summary {params.options} --classifier-metrics {input.classifier}"
+            " --summary-out {output.summary} --models-out {output.models} --paths-out {output.paths}"
+            " --midpoints-out {output.midpoints}"
+        )
 
 
 rule study_path_figures:
@@ -171,6 +183,7 @@ rule study_path_figures:
         ],
     log:
         "results/logs/study/path_figures.log",
+        provenance=provenance_record("study_path_figures"),
     benchmark:
         "results/benchmarks/study_path_figures.tsv"
     localrule: True
@@ -183,7 +196,9 @@ rule study_path_figures:
         ),
         code=step_code("study-path-figures"),
     shell:
-        "python -m latentspace study-path-figures --paths {input} {params.options} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-path-figures --paths {input} {params.options}"
+        )
 
 
 rule study_midpoint_figure:
@@ -197,13 +212,16 @@ rule study_midpoint_figure:
         ),
     log:
         "results/logs/study/midpoint_figure.log",
+        provenance=provenance_record("study_midpoint_figure"),
     benchmark:
         "results/benchmarks/study_midpoint_figure.tsv"
     localrule: True
     params:
         code=step_code("study-midpoint-figure"),
     shell:
-        "python -m latentspace study-midpoint-figure --midpoints {input} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-midpoint-figure --midpoints {input} --output {output}"
+        )
 
 
 rule study_norm_figure:
@@ -217,10 +235,13 @@ rule study_norm_figure:
         ),
     log:
         "results/logs/study/norm_figure.log",
+        provenance=provenance_record("study_norm_figure"),
     benchmark:
         "results/benchmarks/study_norm_figure.tsv"
     localrule: True
     params:
         code=step_code("study-norm-figure"),
     shell:
-        "python -m latentspace study-norm-figure --summary {input} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-norm-figure --summary {input} --output {output}"
+        )

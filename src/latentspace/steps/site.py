@@ -1,8 +1,14 @@
-"""Render the static article site: templates, figures, the run's numbers and configuration."""
+"""Render the static article site: templates, figures, the run's numbers and configuration.
+
+Beside the page: each figure's record of how it was made (from the job records, see
+latentspace.provenance), environment.txt, the workflow's own files and the site's
+Workflow Run RO-Crate, ro-crate-metadata.json (latentspace.run_crate).
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from latentspace.errors import LatentspaceError
 
@@ -20,6 +26,16 @@ def add_arguments(parser) -> None:
         "--figure-latent-dim", action="append", default=[], metavar="ASSET=DIM", help="latent size of a figure's model"
     )
     parser.add_argument("--title", required=True)
+    parser.add_argument(
+        "--record", action="append", default=[], metavar="NAME=PATH", help="a job's record (repeatable; as --benchmark)"
+    )
+    parser.add_argument(
+        "--workflow-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a file of the workflow, the Snakefile first (repeatable): the RO-Crate names them, the site carries the Snakefile",
+    )
 
 
 def run(args) -> None:
@@ -35,7 +51,20 @@ def run(args) -> None:
         shared_dataset,
     )
     from latentspace.artifact_files import read_json
-    from latentspace.site_builder import RUN_CONFIG_FILE, render_site
+    from latentspace.provenance import utc_now
+    from latentspace.run_crate import METADATA_FILE
+    from latentspace.site_builder import ASSET_FOLDER, RUN_CONFIG_FILE, render_site
+    from latentspace.site_provenance import (
+        ENVIRONMENT_FILE,
+        check_records_cover,
+        distribution_versions,
+        environment_text,
+        figure_provenance,
+        format_bytes,
+        load_records,
+        reproduction,
+        repository_state,
+    )
     from latentspace.steps.shared import parse_named_paths
 
     try:
@@ -49,6 +78,13 @@ def run(args) -> None:
     study = read_json(assets["study_summary"], "the study's summary JSON") if "study_summary" in assets else None
     interpolation_file = assets.get("f11_interpolation_500d_json")
     interpolation = read_json(interpolation_file, "F11's numbers, a JSON object") if interpolation_file else None
+    benchmark_files = parse_named_paths(args.benchmark, "--benchmark")
+    benchmarks = benchmark_summary(load_benchmarks(benchmark_files))
+    records = load_records(parse_named_paths(args.record, "--record"))
+    if records:
+        check_records_cover(records, benchmark_files)
+    versions = distribution_versions()
+    workflow_files = workflow_site_paths(args.workflow_file)
     context = {
         "title": args.title,
         "models": models,
@@ -56,16 +92,61 @@ def run(args) -> None:
         "config": run_config,
         "config_yaml": config_snapshot_text(run_config),
         "config_file": RUN_CONFIG_FILE,
-        "benchmarks": benchmark_summary(load_benchmarks(parse_named_paths(args.benchmark, "--benchmark"))),
+        "benchmarks": benchmarks,
+        "provenance": figure_provenance(records, benchmarks["rows"], assets),
+        "reproduce": reproduction(versions, benchmarks, repository_state(Path.cwd())),
         "versions": package_versions(),
         "derived": derived_quantities(run_config, sorted({*run_config["latent_dims"], *figure_latent_dims.values()})),
         "figure_latent_dims": figure_latent_dims,
         "words": page_words(models, study, interpolation, figure_latent_dims) if interpolation else None,
     }
+
+    # The crate describes the run's jobs and its workflow: without them (a page rendered by
+    # hand from stand-in files) there is nothing to describe.
+    write_crate_too = bool(records and workflow_files)
+
+    def write_crate(site_dir: Path) -> None:
+        from latentspace.run_crate import build_crate, write_crate
+
+        site_paths = {Path(path).as_posix(): f"{ASSET_FOLDER}/{Path(path).name}" for path in assets.values()}
+        crate = build_crate(
+            site_dir,
+            records,
+            site_paths,
+            workflow_files,
+            args.title,
+            RUN_CONFIG_FILE,
+            versions.get("snakemake", "unknown"),
+            utc_now(),
+        )
+        write_crate(crate, site_dir)
+
     render_site(
         args.templates,
         args.output_dir,
-        context,
+        {
+            **context,
+            "format_bytes": format_bytes,
+            "site_dir": Path(args.output_dir).name,
+            "crate_file": METADATA_FILE if write_crate_too else None,
+        },
         assets,
-        extra_files={RUN_CONFIG_FILE: context["config_yaml"]},
+        extra_files={RUN_CONFIG_FILE: context["config_yaml"], ENVIRONMENT_FILE: environment_text(versions)},
+        # The Snakefile, the crate's main entity (the rules are named in the crate, not copied).
+        copied_files={site_path: Path(source) for site_path, source in list(workflow_files.items())[:1]},
+        finish=write_crate if write_crate_too else None,
     )
+
+
+def workflow_site_paths(files: list[str]) -> dict[str, str]:
+    """``{path in the site: file}``: each workflow file at its place below the Snakefile's folder."""
+    if not files:
+        return {}
+    base = Path(files[0]).resolve().parent
+    site_paths = {}
+    for file in files:
+        path = Path(file).resolve()
+        if not path.is_relative_to(base):
+            raise LatentspaceError(f"--workflow-file: {file} is not below {base}, the Snakefile's folder")
+        site_paths[path.relative_to(base).as_posix()] = file
+    return site_paths
