@@ -151,7 +151,7 @@ def reproduction(versions: dict[str, str], benchmarks: dict, repository: dict) -
 
 
 def check_records_cover(records: dict[str, dict], benchmarks: dict[str, Path]) -> None:
-    """Every job with a benchmark has a record, and the other way round."""
+    """Every job with a benchmark has a record (the page shows both side by side)."""
     missing = sorted(set(benchmarks) - set(records))
     if missing:
         raise LatentspaceError(f"--record: no job record for {', '.join(missing)} (each rule passes PROVENANCE)")

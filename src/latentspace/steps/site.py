@@ -105,7 +105,7 @@ def run(args) -> None:
     # hand from stand-in files) there is nothing to describe.
     write_crate_too = bool(records and workflow_files)
 
-    def write_crate(site_dir: Path) -> None:
+    def add_crate(site_dir: Path) -> None:
         from latentspace.run_crate import build_crate, write_crate
 
         site_paths = {Path(path).as_posix(): f"{ASSET_FOLDER}/{Path(path).name}" for path in assets.values()}
@@ -134,7 +134,7 @@ def run(args) -> None:
         extra_files={RUN_CONFIG_FILE: context["config_yaml"], ENVIRONMENT_FILE: environment_text(versions)},
         # The Snakefile, the crate's main entity (the rules are named in the crate, not copied).
         copied_files={site_path: Path(source) for site_path, source in list(workflow_files.items())[:1]},
-        finish=write_crate if write_crate_too else None,
+        finish=add_crate if write_crate_too else None,
     )
 
 
