@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_snakemake, snakemake_env
+from conftest import copy_workflow, run_snakemake, snakemake_env
 from latentspace import provenance, site_builder, site_provenance
 from latentspace.cli import build_parser, main
 from latentspace.code_version import step_source_hash
@@ -100,6 +100,18 @@ def test_a_damaged_record_is_named_in_one_line(tmp_path, text, message):
     with pytest.raises(LatentspaceError, match=re.escape(message)) as error:
         provenance.read_record(path)
     assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_rule_without_its_record_stops_the_workflow_naming_it(tmp_path):
+    """Every rule with a benchmark declares its record (common.smk): a new rule cannot forget it."""
+    workdir = copy_workflow(tmp_path / "workflow")
+    rules = workdir / "workflow" / "rules" / "article_figures.smk"
+    text = rules.read_text()
+    assert '        provenance=provenance_record("ball_volume"),\n' in text
+    rules.write_text(text.replace('        provenance=provenance_record("ball_volume"),\n', ""))
+    result = run_snakemake(workdir, "-n")
+    assert result.returncode != 0
+    assert "ball_volume: expected the log provenance='results/provenance/ball_volume.json'" in result.stderr + result.stdout
 
 
 # --- what the site builds from the records -------------------------------------------------

@@ -67,8 +67,8 @@ def template_files():
 
 
 def workflow_files():
-    """The workflow's own files, the Snakefile first, then its rules and schema: the site
-    carries them, at their places below the Snakefile's folder, for its RO-Crate."""
+    """The workflow's own files, the Snakefile first, then its rules and schema: the site's
+    RO-Crate names each (size, SHA-256) and the site carries the Snakefile."""
     base = Path(workflow.basedir)
     files = [base / "Snakefile", *sorted((base / "workflow").rglob("*.smk"))]
     files += sorted((base / "workflow" / "schemas").glob("*.yaml"))
