@@ -182,3 +182,25 @@ def test_screenshots_in_both_colour_schemes_and_on_a_phone(chromium, site_url):
         # Readable on a phone: nothing forces the page wider than the screen.
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert log["console_errors"] == []
+
+
+def test_how_a_figure_was_made_opens_from_the_keyboard(chromium, site_url):
+    """Figure 2's "How this was made" is a closed disclosure; Tab reaches it, Enter opens it."""
+    with open_site(chromium, site_url, viewport=DESKTOP) as (page, log):
+        details = page.locator("#figure-2 details.provenance")
+        summary = details.locator("summary")
+        assert not details.evaluate("element => element.open")
+        assert not page.locator("#figure-2 pre.command").is_visible()
+        # Tab from the element just before the summary (the figure's link), as a reader would.
+        page.focus("#figure-2 a.figure-link")
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            if summary.evaluate("element => element === document.activeElement"):
+                break
+        assert summary.evaluate("element => element === document.activeElement"), "Tab never reached the summary"
+        page.keyboard.press("Enter")
+        assert details.evaluate("element => element.open")
+        command = page.locator("#figure-2 pre.command")
+        assert command.is_visible()
+        assert command.inner_text().startswith("python -m latentspace latent-grid ")
+        assert log["console_errors"] == [] and log["outside"] == []

@@ -40,7 +40,7 @@ def render_html(folder: Path, **run) -> str:
     arguments = write_fake_run(folder / "run", **run)
     parser = argparse.ArgumentParser()
     site.add_arguments(parser)
-    context, assets = site.site_context(parser.parse_args([*arguments[1:], "--output-dir", str(folder / "site")]))
+    context, assets, _ = site.site_context(parser.parse_args([*arguments[1:], "--output-dir", str(folder / "site")]))
     return ENVIRONMENT.get_template("index.html.j2").render(**site_builder.page_context(TEMPLATES, context, assets))
 
 

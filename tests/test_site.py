@@ -164,7 +164,8 @@ def check_site(site: Path) -> PageReader:
     # Sections in the article's order, then the results, the references last; the table of
     # contents lists them all.
     assert page.section_ids[: len(ARTICLE_SECTION_IDS)] == ARTICLE_SECTION_IDS
-    assert "results" in page.section_ids and page.section_ids[-1] == "references"
+    # References, then "Reproduce this page" (issue 17) close the page.
+    assert "results" in page.section_ids and page.section_ids[-2:] == ["references", "reproduce"]
     assert page.toc_links == [f"#{section}" for section in page.section_ids]
     # Figures numbered 1, 2, 3, ... in order, each with a numbered caption.
     assert len(page.figures) >= FIGURE_COUNT_AT_LEAST

@@ -8,8 +8,30 @@ import torch
 
 from latentspace.errors import DeviceError
 
+# Every device resolved in this process: the job record (latentspace.provenance) names the
+# device a step ran on from here, once the step is done (used_device_names).
+USED_DEVICES: list[torch.device] = []
+
+
+def used_device_names() -> list[str]:
+    """The devices resolved so far, as ``cpu`` or ``cuda:0 (NVIDIA H200)``, each once."""
+    names = []
+    for device in USED_DEVICES:
+        if device.type == "cuda":
+            index = device.index if device.index is not None else torch.cuda.current_device()
+            names.append(f"cuda:{index} ({torch.cuda.get_device_name(index)})")
+        else:
+            names.append(device.type)
+    return list(dict.fromkeys(names))
+
 
 def resolve_device(name: str = "auto") -> torch.device:
+    device = _resolve_device(name)
+    USED_DEVICES.append(device)
+    return device
+
+
+def _resolve_device(name: str) -> torch.device:
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -25,7 +25,7 @@ import os
 import re
 import shutil
 import struct
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import jinja2
@@ -200,6 +200,31 @@ def template_location(error: Exception, templates_dir: Path, default: str) -> st
     return f"{callers[-1][0]} line {callers[-1][1]}, in {location}" if callers else location
 
 
+# A link to "the figure that shows this file": the template writes the file's URL after this
+# prefix, and link_files_to_figures points it at the figure, or at the file where none shows it.
+FIGURE_OF_PREFIX = "#figure-of:"
+_FIGURE_BLOCK = re.compile(r'<figure id="([^"]+)".*?</figure>', re.DOTALL)
+_FILE_LINK = re.compile(r'(?:src|href|poster)="(' + ASSET_FOLDER + r'/[^"#]+)"')
+
+
+def link_files_to_figures(html: str) -> str:
+    """Resolve every ``href="#figure-of:figures/x.png"`` to the figure that shows that file.
+
+    A figure shows the files its ``src``, ``href`` and ``poster`` attributes name; a file no
+    figure shows is linked as itself.
+    """
+    figure_of = {}
+    for block in _FIGURE_BLOCK.finditer(html):
+        for url in _FILE_LINK.findall(block.group(0)):
+            figure_of.setdefault(url, block.group(1))
+
+    def resolve(match: re.Match) -> str:
+        url = match.group(1)
+        return f'href="#{figure_of[url]}"' if url in figure_of else f'href="{url}"'
+
+    return re.sub(r'href="' + re.escape(FIGURE_OF_PREFIX) + r'([^"]+)"', resolve, html)
+
+
 def render_page(environment: jinja2.Environment, templates_dir: Path, template_name: str, context: dict) -> str:
     """One page: Jinja, then the formulas; errors name the template (and line) they come from."""
     try:
@@ -209,6 +234,7 @@ def render_page(environment: jinja2.Environment, templates_dir: Path, template_n
         raise LatentspaceError(f"{location}: {error.__class__.__name__}: {error}") from None
     except MissingAssetError as error:
         raise MissingAssetError(f"{template_location(error, templates_dir, template_name)}: {error}") from None
+    html = link_files_to_figures(html)
     try:
         return render_math_in_html(html)
     except LatentspaceError as error:
@@ -250,10 +276,14 @@ def render_site(
     context: dict,
     assets: dict[str, Path],
     extra_files: dict[str, str] | None = None,
+    copied_files: dict[str, Path] | None = None,
+    finish: Callable[[Path], None] | None = None,
 ) -> None:
     """Copy ``assets`` into ``output_dir/figures``, static files and KaTeX's, and render every page.
 
-    ``extra_files`` maps a path inside the site to a text to write there (the run's config).
+    ``extra_files`` maps a path inside the site to a text to write there (the run's config);
+    ``copied_files`` a path inside the site to a file to copy there. ``finish`` is called
+    with the finished folder before it takes the place of ``output_dir`` (the RO-Crate).
     """
     templates_dir = Path(templates_dir)
     if not templates_dir.is_dir():
@@ -274,6 +304,11 @@ def render_site(
         for relative_path, text in (extra_files or {}).items():
             (build / relative_path).parent.mkdir(parents=True, exist_ok=True)
             (build / relative_path).write_text(text, encoding="utf-8")
+        for relative_path, source in (copied_files or {}).items():
+            (build / relative_path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, build / relative_path)
         for page, template_name in PAGE_TEMPLATES.items():
             html = render_page(environment, templates_dir, template_name, context)
             (build / page).write_text(html, encoding="utf-8")
+        if finish is not None:
+            finish(build)

@@ -58,6 +58,7 @@ rule autoencoder_diagram:
         ),
     log:
         "results/logs/figures/autoencoder_diagram.log",
+        provenance=provenance_record("autoencoder_diagram"),
     benchmark:
         "results/benchmarks/autoencoder_diagram.tsv"
     localrule: True
@@ -65,7 +66,9 @@ rule autoencoder_diagram:
         options=cli_options(hidden_dims=config["model"]["hidden_dims"]),
         code=step_code("autoencoder-diagram"),
     shell:
-        "python -m latentspace autoencoder-diagram {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace autoencoder-diagram {params.options} --output {output}"
+        )
 
 
 rule spiral_2d_animation:
@@ -81,6 +84,7 @@ rule spiral_2d_animation:
         poster=SITE_ASSETS["f03_spiral_2d_poster"],
     log:
         "results/logs/figures/spiral_2d_animation.log",
+        provenance=provenance_record("spiral_2d_animation"),
     benchmark:
         "results/benchmarks/spiral_2d_animation.tsv"
     localrule: True
@@ -94,8 +98,10 @@ rule spiral_2d_animation:
         webm=WEBM_OPTION,
         code=step_code("spiral-2d-animation"),
     shell:
-        "python -m latentspace spiral-2d-animation --path {input} {params.options} {params.video}"
-        " --output {output.mp4} --poster {output.poster} {params.webm} > {log} 2>&1"
+        step_command(
+            "python -m latentspace spiral-2d-animation --path {input} {params.options} {params.video}"
+            " --output {output.mp4} --poster {output.poster} {params.webm}"
+        )
 
 
 rule ball_volume:
@@ -107,6 +113,7 @@ rule ball_volume:
         ),
     log:
         "results/logs/figures/ball_volume.log",
+        provenance=provenance_record("ball_volume"),
     benchmark:
         "results/benchmarks/ball_volume.tsv"
     localrule: True
@@ -114,7 +121,9 @@ rule ball_volume:
         options=cli_options(**FIGURES["ball_volume"]),
         code=step_code("ball-volume"),
     shell:
-        "python -m latentspace ball-volume {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace ball-volume {params.options} --output {output}"
+        )
 
 
 rule norm_concentration:
@@ -126,6 +135,7 @@ rule norm_concentration:
         ),
     log:
         "results/logs/figures/norm_concentration.log",
+        provenance=provenance_record("norm_concentration"),
     benchmark:
         "results/benchmarks/norm_concentration.tsv"
     localrule: True
@@ -133,7 +143,9 @@ rule norm_concentration:
         options=cli_options(**FIGURES["norm_concentration"], seed=config["seed"]),
         code=step_code("norm-concentration"),
     shell:
-        "python -m latentspace norm-concentration {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace norm-concentration {params.options} --output {output}"
+        )
 
 
 rule sphere_spiral_3d:
@@ -145,6 +157,7 @@ rule sphere_spiral_3d:
         ),
     log:
         "results/logs/figures/sphere_spiral_3d.log",
+        provenance=provenance_record("sphere_spiral_3d"),
     benchmark:
         "results/benchmarks/sphere_spiral_3d.tsv"
     localrule: True
@@ -152,7 +165,9 @@ rule sphere_spiral_3d:
         options=cli_options(**FIGURES["sphere_spiral_3d"], seed=config["seed"]),
         code=step_code("sphere-spiral-3d"),
     shell:
-        "python -m latentspace sphere-spiral-3d {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace sphere-spiral-3d {params.options} --output {output}"
+        )
 
 
 rule sphere_spiral_animation:
@@ -168,6 +183,7 @@ rule sphere_spiral_animation:
         poster=SITE_ASSETS["f07_sphere_spiral_10d_poster"],
     log:
         "results/logs/figures/sphere_spiral_animation.log",
+        provenance=provenance_record("sphere_spiral_animation"),
     benchmark:
         "results/benchmarks/sphere_spiral_animation.tsv"
     localrule: True
@@ -182,8 +198,10 @@ rule sphere_spiral_animation:
         latent_dim=SPHERE_SPIRAL_LATENT_DIM,
         code=step_code("sphere-spiral-animation"),
     shell:
-        "python -m latentspace sphere-spiral-animation --path {input} {params.options} {params.video}"
-        " --output {output.mp4} --poster {output.poster} {params.webm} > {log} 2>&1"
+        step_command(
+            "python -m latentspace sphere-spiral-animation --path {input} {params.options} {params.video}"
+            " --output {output.mp4} --poster {output.poster} {params.webm}"
+        )
 
 
 rule projections_3d:
@@ -195,6 +213,7 @@ rule projections_3d:
         ),
     log:
         "results/logs/figures/projections_3d.log",
+        provenance=provenance_record("projections_3d"),
     benchmark:
         "results/benchmarks/projections_3d.tsv"
     # The same path as F6: only its shape (turns, steps) is a param, not F6's point cloud.
@@ -207,7 +226,9 @@ rule projections_3d:
         ),
         code=step_code("projections"),
     shell:
-        "python -m latentspace projections {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace projections {params.options} --output {output}"
+        )
 
 
 rule projections_4d:
@@ -219,6 +240,7 @@ rule projections_4d:
         ),
     log:
         "results/logs/figures/projections_4d.log",
+        provenance=provenance_record("projections_4d"),
     benchmark:
         "results/benchmarks/projections_4d.tsv"
     localrule: True
@@ -226,7 +248,9 @@ rule projections_4d:
         options=cli_options(**FIGURES["projections_4d"], n=4),
         code=step_code("projections"),
     shell:
-        "python -m latentspace projections {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace projections {params.options} --output {output}"
+        )
 
 
 rule lerp_vs_slerp:
@@ -238,6 +262,7 @@ rule lerp_vs_slerp:
         ),
     log:
         "results/logs/figures/lerp_vs_slerp.log",
+        provenance=provenance_record("lerp_vs_slerp"),
     benchmark:
         "results/benchmarks/lerp_vs_slerp.tsv"
     localrule: True
@@ -245,7 +270,9 @@ rule lerp_vs_slerp:
         options=cli_options(**FIGURES["lerp_vs_slerp"]),
         code=step_code("lerp-vs-slerp"),
     shell:
-        "python -m latentspace lerp-vs-slerp {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace lerp-vs-slerp {params.options} --output {output}"
+        )
 
 
 rule interpolation_mosaic:
@@ -261,6 +288,7 @@ rule interpolation_mosaic:
         summary=SITE_ASSETS["f11_interpolation_500d_json"],
     log:
         "results/logs/figures/interpolation_mosaic.log",
+        provenance=provenance_record("interpolation_mosaic"),
     benchmark:
         "results/benchmarks/interpolation_mosaic.tsv"
     localrule: True
@@ -270,9 +298,10 @@ rule interpolation_mosaic:
         latent_dim=INTERPOLATION_LATENT_DIM,
         code=step_code("interpolation-mosaic"),
     shell:
-        "python -m latentspace interpolation-mosaic --lerp {input.lerp} --slerp {input.slerp}"
-        " {params.options}"
-        " --output {output.mosaic} --summary {output.summary} > {log} 2>&1"
+        step_command(
+            "python -m latentspace interpolation-mosaic --lerp {input.lerp} --slerp {input.slerp}"
+            " {params.options} --output {output.mosaic} --summary {output.summary}"
+        )
 
 
 rule interpolation_norms:
@@ -287,6 +316,7 @@ rule interpolation_norms:
         ),
     log:
         "results/logs/figures/interpolation_norms.log",
+        provenance=provenance_record("interpolation_norms"),
     benchmark:
         "results/benchmarks/interpolation_norms.tsv"
     localrule: True
@@ -296,5 +326,7 @@ rule interpolation_norms:
         latent_dim=INTERPOLATION_LATENT_DIM,
         code=step_code("interpolation-norms"),
     shell:
-        "python -m latentspace interpolation-norms --lerp {input.lerp} --slerp {input.slerp}"
-        " {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace interpolation-norms --lerp {input.lerp} --slerp {input.slerp}"
+            " {params.options} --output {output}"
+        )

@@ -37,9 +37,42 @@ def step_code(step):
     return step_source_hash(step)
 
 
+def provenance_record(job):
+    """Where a job leaves its record (latentspace.provenance): results/provenance/JOB.json.
+
+    ``job`` is the name of the job's benchmark file (``train_z{latent_dim}``), so that each
+    job's record and benchmark pair up. Declared as a named log of the rule: Snakemake keeps
+    it beside the job's log, and the site rule takes it as an input.
+    """
+    return f"results/provenance/{job}.json"
+
+
+def step_command(command):
+    """The shell command of a rule: ``command`` (``python -m latentspace STEP ...``), the
+    options of the job's record, and the redirect of its output to the job's first log.
+
+    The record options name the job's files and where its record goes (the rule's log
+    ``provenance``); the step writes it when it succeeds, and the site shows it under each
+    figure and in site/ro-crate-metadata.json (latentspace.provenance explains why).
+    """
+    return (
+        f"{command} --provenance {{log.provenance:q}}"
+        " --provenance-inputs {input:q} --provenance-outputs {output:q} > {log[0]} 2>&1"
+    )
+
+
 def template_files():
     """Every file of site_templates/, so that a template edit re-renders the site."""
     return sorted(str(path) for path in TEMPLATES_DIR.rglob("*") if path.is_file())
+
+
+def workflow_files():
+    """The workflow's own files, the Snakefile first, then its rules and schema: the site's
+    RO-Crate names each (size, SHA-256) and the site carries the Snakefile."""
+    base = Path(workflow.basedir)
+    files = [base / "Snakefile", *sorted((base / "workflow").rglob("*.smk"))]
+    files += sorted((base / "workflow" / "schemas").glob("*.yaml"))
+    return [str(path) for path in files]
 
 
 def cli_options(**options):
@@ -93,3 +126,26 @@ def job_benchmarks(exclude=()):
                 pattern,
             )
     return benchmarks
+
+
+def job_records(exclude=()):
+    """{job name: record file} of every job, named as in ``job_benchmarks``; each rule must
+    declare ``provenance=provenance_record(BENCHMARK NAME)`` among its logs."""
+    records = {}
+    for job, benchmark in job_benchmarks(exclude).items():
+        records[job] = provenance_record(Path(benchmark).stem)
+    for step in workflow.rules:
+        if step.name in exclude or not step.benchmark:
+            continue
+        # Patterns may carry the wildcard constraints, as in {latent_dim,\d+}.
+        declared, benchmark = (
+            re.sub(r"{(\w+),[^}]*}", r"{\1}", str(pattern))
+            for pattern in (step.log.get("provenance"), step.benchmark)
+        )
+        expected = provenance_record(Path(benchmark).stem)
+        if declared != expected:
+            raise ValueError(
+                f"{step.name}: expected the log provenance={expected!r} "
+                f"(provenance_record, workflow/rules/common.smk), got {declared!r}"
+            )
+    return records

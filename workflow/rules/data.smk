@@ -3,6 +3,7 @@ rule data:
         "results/data/dataset.npz",
     log:
         "results/logs/data.log",
+        provenance=provenance_record("data"),
     benchmark:
         "results/benchmarks/data.tsv"
     # Light, and the submit host is more likely than a compute node to reach the internet.
@@ -18,4 +19,4 @@ rule data:
         ),
         code=step_code("data"),
     shell:
-        "python -m latentspace data {params.options} --output {output} > {log} 2>&1"
+        step_command("python -m latentspace data {params.options} --output {output}")

@@ -25,6 +25,7 @@ rule explorer_plane:
         SITE_ASSETS["explorer_plane"],
     log:
         "results/logs/explorer/plane.log",
+        provenance=provenance_record("explorer_plane"),
     benchmark:
         "results/benchmarks/explorer_plane.tsv"
     localrule: True
@@ -37,8 +38,10 @@ rule explorer_plane:
         ),
         code=step_code("explorer"),
     shell:
-        "python -m latentspace explorer plane --model {input.model} --data {input.data}"
-        " {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace explorer plane --model {input.model} --data {input.data}"
+            " {params.options} --output {output}"
+        )
 
 
 rule explorer_spiral:
@@ -48,6 +51,7 @@ rule explorer_spiral:
         SITE_ASSETS["explorer_spiral"],
     log:
         "results/logs/explorer/spiral.log",
+        provenance=provenance_record("explorer_spiral"),
     benchmark:
         "results/benchmarks/explorer_spiral.tsv"
     localrule: True
@@ -59,8 +63,10 @@ rule explorer_spiral:
         ),
         code=step_code("explorer"),
     shell:
-        "python -m latentspace explorer spiral --model {input} {params.options}"
-        " --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace explorer spiral --model {input} {params.options}"
+            " --output {output}"
+        )
 
 
 rule explorer_interpolation:
@@ -72,6 +78,7 @@ rule explorer_interpolation:
         SITE_ASSETS["explorer_interpolation"],
     log:
         "results/logs/explorer/interpolation.log",
+        provenance=provenance_record("explorer_interpolation"),
     benchmark:
         "results/benchmarks/explorer_interpolation.tsv"
     localrule: True
@@ -83,5 +90,7 @@ rule explorer_interpolation:
         ),
         code=step_code("explorer"),
     shell:
-        "python -m latentspace explorer interpolation --model {input.model} --path {input.path}"
-        " {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace explorer interpolation --model {input.model} --path {input.path}"
+            " {params.options} --output {output}"
+        )

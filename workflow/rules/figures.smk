@@ -13,6 +13,7 @@ rule latent_grid:
         ),
     log:
         "results/logs/figures/latent_grid.log",
+        provenance=provenance_record("latent_grid"),
     benchmark:
         "results/benchmarks/latent_grid.tsv"
     localrule: True  # seconds of work: not worth a cluster job (see workflow/profiles/slurm)
@@ -20,8 +21,10 @@ rule latent_grid:
         options=cli_options(**config["figures"]["latent_grid"], device=config["device"]),
         code=step_code("latent-grid"),
     shell:
-        "python -m latentspace latent-grid --model {input} {params.options}"
-        " --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace latent-grid --model {input} {params.options}"
+            " --output {output}"
+        )
 
 
 rule training_curves:
@@ -35,6 +38,7 @@ rule training_curves:
         ),
     log:
         "results/logs/figures/training_curves.log",
+        provenance=provenance_record("training_curves"),
     benchmark:
         "results/benchmarks/training_curves.tsv"
     localrule: True
@@ -44,4 +48,6 @@ rule training_curves:
         ),
         code=step_code("training-curves"),
     shell:
-        "python -m latentspace training-curves {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace training-curves {params.options} --output {output}"
+        )

@@ -17,6 +17,7 @@ rule decode_spiral_2d:
         "results/paths/spiral_2d.npz",
     log:
         "results/logs/paths/decode_spiral_2d.log",
+        provenance=provenance_record("decode_spiral_2d"),
     benchmark:
         "results/benchmarks/decode_spiral_2d.tsv"
     localrule: True
@@ -28,8 +29,10 @@ rule decode_spiral_2d:
         ),
         code=step_code("decode"),
     shell:
-        "python -m latentspace decode spiral_2d --model {input} {params.options}"
-        " --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace decode spiral_2d --model {input} {params.options}"
+            " --output {output}"
+        )
 
 
 rule decode_sphere_spiral_10d:
@@ -39,6 +42,7 @@ rule decode_sphere_spiral_10d:
         "results/paths/sphere_spiral_10d.npz",
     log:
         "results/logs/paths/decode_sphere_spiral_10d.log",
+        provenance=provenance_record("decode_sphere_spiral_10d"),
     benchmark:
         "results/benchmarks/decode_sphere_spiral_10d.tsv"
     localrule: True
@@ -50,8 +54,10 @@ rule decode_sphere_spiral_10d:
         ),
         code=step_code("decode"),
     shell:
-        "python -m latentspace decode sphere_spiral --model {input} {params.options}"
-        " --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace decode sphere_spiral --model {input} {params.options}"
+            " --output {output}"
+        )
 
 
 rule decode_interpolation:
@@ -61,6 +67,7 @@ rule decode_interpolation:
         f"results/paths/{{method}}_{INTERPOLATION_LATENT_DIM}d.npz",
     log:
         "results/logs/paths/decode_{method}.log",
+        provenance=provenance_record("decode_{method}"),
     benchmark:
         "results/benchmarks/decode_{method}.tsv"
     wildcard_constraints:
@@ -75,5 +82,7 @@ rule decode_interpolation:
         ),
         code=step_code("decode"),
     shell:
-        "python -m latentspace decode {wildcards.method} --model {input} {params.options}"
-        " --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace decode {wildcards.method} --model {input} {params.options}"
+            " --output {output}"
+        )

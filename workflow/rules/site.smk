@@ -25,11 +25,16 @@ rule site:
         assets=lambda wildcards: list(SITE_ASSETS.values()),
         # The site's own benchmark is written after it runs: it cannot be an input.
         benchmarks=lambda wildcards: list(job_benchmarks(exclude=("site",)).values()),
+        # Each job's record (latentspace.provenance); the site's own is written after it runs.
+        records=lambda wildcards: list(job_records(exclude=("site",)).values()),
         templates=template_files(),
+        # The workflow itself, which the site's RO-Crate describes and carries.
+        workflow=workflow_files(),
     output:
         directory("site"),
     log:
         "results/logs/site.log",
+        provenance=provenance_record("site"),
     benchmark:
         "results/benchmarks/site.tsv"
     localrule: True
@@ -43,6 +48,10 @@ rule site:
                 f"{job}={path}"
                 for job, path in job_benchmarks(exclude=("site",)).items()
             ],
+            record=[
+                f"{job}={path}" for job, path in job_records(exclude=("site",)).items()
+            ],
+            workflow_file=input.workflow,
             figure_latent_dim=[
                 f"{name}={dim}" for name, dim in FIGURE_LATENT_DIMS.items()
             ],
@@ -51,5 +60,7 @@ rule site:
         run_config_json=json.dumps(config),
         code=step_code("site"),
     shell:
-        "python -m latentspace site {params.options} --run-config-json {params.run_config_json:q}"
-        " --output-dir {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace site {params.options} --run-config-json {params.run_config_json:q}"
+            " --output-dir {output}"
+        )

@@ -36,6 +36,7 @@ rule study_classifier:
         metrics=CLASSIFIER_METRICS,
     log:
         "results/logs/study/classifier.log",
+        provenance=provenance_record("study_classifier"),
     benchmark:
         "results/benchmarks/study_classifier.tsv"
     threads: STUDY["threads"]
@@ -48,8 +49,10 @@ rule study_classifier:
         ),
         code=step_code("study-classifier"),
     shell:
-        "python -m latentspace study-classifier --data {input} {params.options} --threads {threads}"
-        " --model-out {output.model} --metrics-out {output.metrics} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-classifier --data {input} {params.options} --threads {threads}"
+            " --model-out {output.model} --metrics-out {output.metrics}"
+        )
 
 
 rule study_model:
@@ -60,6 +63,7 @@ rule study_model:
         "results/study/z{study_dim}/model_statistics.json",
     log:
         "results/logs/study/model_z{study_dim}.log",
+        provenance=provenance_record("study_model_z{study_dim}"),
     benchmark:
         "results/benchmarks/study_model_z{study_dim}.tsv"
     wildcard_constraints:
@@ -73,8 +77,10 @@ rule study_model:
         ),
         code=step_code("study-model"),
     shell:
-        "python -m latentspace study-model --model {input.model} --data {input.data} {params.options}"
-        " --threads {threads} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-model --model {input.model} --data {input.data} {params.options}"
+            " --threads {threads} --output {output}"
+        )
 
 
 rule study_interpolation:
@@ -87,6 +93,7 @@ rule study_interpolation:
         midpoints="results/study/z{study_dim}/midpoints.csv",
     log:
         "results/logs/study/interpolation_z{study_dim}.log",
+        provenance=provenance_record("study_interpolation_z{study_dim}"),
     benchmark:
         "results/benchmarks/study_interpolation_z{study_dim}.tsv"
     wildcard_constraints:
@@ -103,9 +110,11 @@ rule study_interpolation:
         ),
         code=step_code("study-interpolation"),
     shell:
-        "python -m latentspace study-interpolation --model {input.model} --data {input.data}"
-        " --classifier {input.classifier} {params.options} --threads {threads}"
-        " --paths-out {output.paths} --midpoints-out {output.midpoints} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-interpolation --model {input.model} --data {input.data}"
+            " --classifier {input.classifier} {params.options} --threads {threads}"
+            " --paths-out {output.paths} --midpoints-out {output.midpoints}"
+        )
 
 
 rule study_summary:
@@ -136,6 +145,7 @@ rule study_summary:
         ),
     log:
         "results/logs/study/summary.log",
+        provenance=provenance_record("study_summary"),
     benchmark:
         "results/benchmarks/study_summary.tsv"
     localrule: True
@@ -153,9 +163,11 @@ rule study_summary:
         ),
         code=step_code("study-summary"),
     shell:
-        "python -m latentspace study-summary {params.options} --classifier-metrics {input.classifier}"
-        " --summary-out {output.summary} --models-out {output.models} --paths-out {output.paths}"
-        " --midpoints-out {output.midpoints} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-summary {params.options} --classifier-metrics {input.classifier}"
+            " --summary-out {output.summary} --models-out {output.models} --paths-out {output.paths}"
+            " --midpoints-out {output.midpoints}"
+        )
 
 
 rule study_path_figures:
@@ -172,6 +184,7 @@ rule study_path_figures:
         ],
     log:
         "results/logs/study/path_figures.log",
+        provenance=provenance_record("study_path_figures"),
     benchmark:
         "results/benchmarks/study_path_figures.tsv"
     localrule: True
@@ -184,7 +197,9 @@ rule study_path_figures:
         ),
         code=step_code("study-path-figures"),
     shell:
-        "python -m latentspace study-path-figures --paths {input} {params.options} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-path-figures --paths {input} {params.options}"
+        )
 
 
 rule study_midpoint_figure:
@@ -198,13 +213,16 @@ rule study_midpoint_figure:
         ),
     log:
         "results/logs/study/midpoint_figure.log",
+        provenance=provenance_record("study_midpoint_figure"),
     benchmark:
         "results/benchmarks/study_midpoint_figure.tsv"
     localrule: True
     params:
         code=step_code("study-midpoint-figure"),
     shell:
-        "python -m latentspace study-midpoint-figure --midpoints {input} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-midpoint-figure --midpoints {input} --output {output}"
+        )
 
 
 rule study_norm_figure:
@@ -218,13 +236,16 @@ rule study_norm_figure:
         ),
     log:
         "results/logs/study/norm_figure.log",
+        provenance=provenance_record("study_norm_figure"),
     benchmark:
         "results/benchmarks/study_norm_figure.tsv"
     localrule: True
     params:
         code=step_code("study-norm-figure"),
     shell:
-        "python -m latentspace study-norm-figure --summary {input} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-norm-figure --summary {input} --output {output}"
+        )
 
 
 # The pair Figure 11 shows, scored by the study's classifier: the page prints each digit's
@@ -238,6 +259,7 @@ rule study_pair_scores:
         SITE_ASSETS["study_f11_pair_scores"],
     log:
         "results/logs/study/pair_scores.log",
+        provenance=provenance_record("study_pair_scores"),
     benchmark:
         "results/benchmarks/study_pair_scores.tsv"
     localrule: True
@@ -245,5 +267,7 @@ rule study_pair_scores:
         options=cli_options(device=config["device"]),
         code=step_code("study-pair-scores"),
     shell:
-        "python -m latentspace study-pair-scores --lerp {input.lerp} --slerp {input.slerp}"
-        " --classifier {input.classifier} {params.options} --output {output} > {log} 2>&1"
+        step_command(
+            "python -m latentspace study-pair-scores --lerp {input.lerp} --slerp {input.slerp}"
+            " --classifier {input.classifier} {params.options} --output {output}"
+        )

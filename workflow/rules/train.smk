@@ -13,6 +13,7 @@ rule train:
         metrics=model_file("{latent_dim}", "metrics.json"),
     log:
         "results/logs/train/z{latent_dim}.log",
+        provenance=provenance_record("train_z{latent_dim}"),
     benchmark:
         "results/benchmarks/train_z{latent_dim}.tsv"
     wildcard_constraints:
@@ -37,8 +38,9 @@ rule train:
         checkpoint=lambda wildcards: training_checkpoint(wildcards.latent_dim),
         code=step_code("train"),
     shell:
-        "python -m latentspace train --data {input} --latent-dim {wildcards.latent_dim}"
-        " --hidden-dims {params.hidden_dims} {params.options} --threads {threads}"
-        " --checkpoint {params.checkpoint}"
-        " --model-out {output.model} --history-out {output.history} --metrics-out {output.metrics}"
-        " > {log} 2>&1"
+        step_command(
+            "python -m latentspace train --data {input} --latent-dim {wildcards.latent_dim}"
+            " --hidden-dims {params.hidden_dims} {params.options} --threads {threads}"
+            " --checkpoint {params.checkpoint}"
+            " --model-out {output.model} --history-out {output.history} --metrics-out {output.metrics}"
+        )

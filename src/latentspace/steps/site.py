@@ -1,8 +1,14 @@
-"""Render the static article site: templates, figures, the run's numbers and configuration."""
+"""Render the static article site: templates, figures, the run's numbers and configuration.
+
+Beside the page: each figure's record of how it was made (from the job records, see
+latentspace.provenance), environment.txt, the workflow's own files and the site's
+Workflow Run RO-Crate, ro-crate-metadata.json (latentspace.run_crate).
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from latentspace.errors import LatentspaceError
 
@@ -20,10 +26,21 @@ def add_arguments(parser) -> None:
         "--figure-latent-dim", action="append", default=[], metavar="ASSET=DIM", help="latent size of a figure's model"
     )
     parser.add_argument("--title", required=True)
+    parser.add_argument(
+        "--record", action="append", default=[], metavar="NAME=PATH", help="a job's record (repeatable; as --benchmark)"
+    )
+    parser.add_argument(
+        "--workflow-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a file of the workflow, the Snakefile first (repeatable): the RO-Crate names them, the site carries the Snakefile",
+    )
 
 
-def site_context(args) -> tuple[dict, dict]:
-    """What the templates are given beyond the assets, and the assets: ``(context, {name: path})``."""
+def site_context(args) -> tuple[dict, dict, dict]:
+    """What the templates are given beyond the assets, the assets ``{name: path}``, and what the
+    RO-Crate is built from (the jobs' records, the workflow's files, the installed versions)."""
     from latentspace.article_numbers import article_verdicts, reading_verdicts, sourced
     from latentspace.run_report import (
         benchmark_summary,
@@ -37,6 +54,16 @@ def site_context(args) -> tuple[dict, dict]:
     )
     from latentspace.artifact_files import read_json
     from latentspace.site_builder import RUN_CONFIG_FILE
+    from latentspace.run_crate import METADATA_FILE
+    from latentspace.site_provenance import (
+        check_records_cover,
+        distribution_versions,
+        figure_provenance,
+        format_bytes,
+        load_records,
+        reproduction,
+        repository_state,
+    )
     from latentspace.steps.shared import parse_named_paths
     from latentspace.study.tables import Midpoints
 
@@ -57,6 +84,13 @@ def site_context(args) -> tuple[dict, dict]:
     verdicts = article_verdicts(models, study, interpolation, figure_latent_dims) if interpolation else {}
     if study is not None:
         verdicts["reading"] = reading_verdicts(study)
+    benchmark_files = parse_named_paths(args.benchmark, "--benchmark")
+    benchmarks = benchmark_summary(load_benchmarks(benchmark_files))
+    records = load_records(parse_named_paths(args.record, "--record"))
+    if records:
+        check_records_cover(records, benchmark_files)
+    versions = distribution_versions()
+    workflow_files = workflow_site_paths(args.workflow_file)
     context = {
         "title": args.title,
         "models": models,
@@ -64,7 +98,9 @@ def site_context(args) -> tuple[dict, dict]:
         "config": run_config,
         "config_yaml": config_snapshot_text(run_config),
         "config_file": RUN_CONFIG_FILE,
-        "benchmarks": benchmark_summary(load_benchmarks(parse_named_paths(args.benchmark, "--benchmark"))),
+        "benchmarks": benchmarks,
+        "provenance": figure_provenance(records, benchmarks["rows"], assets),
+        "reproduce": reproduction(versions, benchmarks, repository_state(Path.cwd())),
         "versions": package_versions(),
         "derived": derived_quantities(run_config, sorted({*run_config["latent_dims"], *figure_latent_dims.values()})),
         "figure_latent_dims": figure_latent_dims,
@@ -77,18 +113,61 @@ def site_context(args) -> tuple[dict, dict]:
             name: {"config": run_config, "params": {"latent_dim": figure_latent_dims[name]} if name in figure_latent_dims else {}}
             for name in assets
         },
+        "format_bytes": format_bytes,
+        "site_dir": Path(args.output_dir).name,
+        # The crate describes the run's jobs and its workflow: without them (a page rendered by
+        # hand from stand-in files) there is nothing to describe.
+        "crate_file": METADATA_FILE if records and workflow_files else None,
     }
-    return context, assets
+    run_record = {"records": records, "workflow_files": workflow_files, "versions": versions}
+    return context, assets, run_record
 
 
 def run(args) -> None:
-    from latentspace.site_builder import RUN_CONFIG_FILE, render_site
+    from latentspace.provenance import utc_now
+    from latentspace.site_builder import ASSET_FOLDER, RUN_CONFIG_FILE, render_site
+    from latentspace.site_provenance import ENVIRONMENT_FILE, environment_text
 
-    context, assets = site_context(args)
+    context, assets, run_record = site_context(args)
+    records, workflow_files, versions = run_record["records"], run_record["workflow_files"], run_record["versions"]
+
+    def add_crate(site_dir: Path) -> None:
+        from latentspace.run_crate import build_crate, write_crate
+
+        site_paths = {Path(path).as_posix(): f"{ASSET_FOLDER}/{Path(path).name}" for path in assets.values()}
+        crate = build_crate(
+            site_dir,
+            records,
+            site_paths,
+            workflow_files,
+            args.title,
+            RUN_CONFIG_FILE,
+            versions.get("snakemake", "unknown"),
+            utc_now(),
+        )
+        write_crate(crate, site_dir)
+
     render_site(
         args.templates,
         args.output_dir,
         context,
         assets,
-        extra_files={RUN_CONFIG_FILE: context["config_yaml"]},
+        extra_files={RUN_CONFIG_FILE: context["config_yaml"], ENVIRONMENT_FILE: environment_text(versions)},
+        # The Snakefile, the crate's main entity (the rules are named in the crate, not copied).
+        copied_files={site_path: Path(source) for site_path, source in list(workflow_files.items())[:1]},
+        finish=add_crate if context["crate_file"] else None,
     )
+
+
+def workflow_site_paths(files: list[str]) -> dict[str, str]:
+    """``{path in the site: file}``: each workflow file at its place below the Snakefile's folder."""
+    if not files:
+        return {}
+    base = Path(files[0]).resolve().parent
+    site_paths = {}
+    for file in files:
+        path = Path(file).resolve()
+        if not path.is_relative_to(base):
+            raise LatentspaceError(f"--workflow-file: {file} is not below {base}, the Snakefile's folder")
+        site_paths[path.relative_to(base).as_posix()] = file
+    return site_paths
