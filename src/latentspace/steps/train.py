@@ -80,11 +80,11 @@ def train(args, saved: SavedEpochs) -> None:
         TrainSettings,
         build_model,
         final_metrics,
-        history_to_csv,
         new_training_state,
         run_epochs,
         training_signature,
     )
+    from latentspace.training_records import history_to_csv
 
     if args.latent_dim < 1:
         raise LatentspaceError(f"latent_dim: expected a positive integer, got {args.latent_dim}")
