@@ -111,7 +111,10 @@ def refusals_named(path: Path, needed_bytes: int | None = None, written: Path | 
         refusal = refusal_behind(error)
         if refusal is None:
             raise
-        written_bytes = size_or_none(written) if written is not None else None
+        written_bytes = None
+        if written is not None:  # the space it took is free again when the message is read
+            written_bytes = size_or_none(written)
+            written.unlink(missing_ok=True)
         raise refused_write(path, refusal, needed_bytes, written_bytes) from None
 
 
