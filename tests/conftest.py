@@ -1,4 +1,4 @@
-"""Shared fixtures: paths of the repository, the official MNIST test split, one pipeline run."""
+"""Fixtures of many test files: paths of the repository, MNIST IDX files, one pipeline run."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from mnist_idx import MnistIdx, make_mnist_idx
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# The project's shared folder sits beside the checkout; LATENTSPACE_SHARED_DIR points elsewhere.
-SHARED_DIR = Path(os.environ.get("LATENTSPACE_SHARED_DIR", REPO_ROOT.parent / "shared"))
-SHARED_MNIST_T10K = SHARED_DIR / "data" / "mnist-t10k"
 REDUCED_CONFIG = REPO_ROOT / "tests" / "config" / "reduced.yaml"
 # What a user's clone holds that the workflow needs; results/ and site/ are made by the run.
 WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "site_templates")
@@ -40,11 +38,9 @@ def effective_config(configfile: Path = REDUCED_CONFIG) -> dict:
 
 
 @pytest.fixture(scope="session")
-def mnist_t10k_dir() -> Path:
-    """The official MNIST test-split IDX files (gzipped), shared beside the repository."""
-    if not (SHARED_MNIST_T10K / "t10k-images-idx3-ubyte.gz").is_file():
-        pytest.fail(f"{SHARED_MNIST_T10K}: the official MNIST t10k IDX files are needed by this test")
-    return SHARED_MNIST_T10K
+def mnist_idx(tmp_path_factory) -> MnistIdx:
+    """MNIST IDX files (a train and a t10k split, gzipped) written from the embedded digits."""
+    return make_mnist_idx(tmp_path_factory.mktemp("mnist-idx"))
 
 
 def copy_workflow(destination: Path) -> Path:

@@ -1,4 +1,5 @@
-"""Data sources: the embedded 5k digits, IDX folders, and torchvision's download over real HTTP."""
+"""Data sources: the embedded 5k digits, IDX folders (written from those digits), and
+torchvision's download over real HTTP from a server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -15,12 +16,6 @@ from torchvision import datasets as tv_datasets
 from latentspace.cli import main as cli_main
 from latentspace.datasets import build_dataset, load_dataset, random_split, save_dataset
 from latentspace.errors import DataError, LatentspaceError
-
-T10K_RESOURCES = [
-    ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
-    ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
-]
-
 
 def test_mnist_5k_is_balanced_and_split_by_seed():
     first = build_dataset("mnist-5k", seed=3, test_fraction=0.1)
@@ -43,35 +38,50 @@ def test_random_split_is_a_partition():
         random_split(images, np.zeros(50, np.uint8), 1.5, seed=0, source="x")
 
 
-def test_idx_folder_with_test_split_only(mnist_t10k_dir):
-    dataset = build_dataset("idx", seed=0, test_fraction=0.2, idx_dir=mnist_t10k_dir)
-    assert len(dataset.train_images) == 8000 and len(dataset.test_images) == 2000
+def test_idx_folder_with_test_split_only(mnist_idx, tmp_path):
+    folder = mnist_idx.write(tmp_path, prefixes=("t10k",))
+    dataset = build_dataset("idx", seed=0, test_fraction=0.2, idx_dir=folder)
+    assert len(dataset.train_images) == 2000 and len(dataset.test_images) == 500
     assert dataset.source == "idx"
+    # A seeded split of that pair: every digit lands on one side, the same for the same seed.
+    images, _ = mnist_idx.arrays["t10k"]
+    merged = np.concatenate([dataset.train_images, dataset.test_images])
+    assert np.array_equal(np.sort(merged.reshape(len(merged), -1), axis=0), np.sort(images.reshape(len(images), -1), axis=0))
+    again = build_dataset("idx", seed=0, test_fraction=0.2, idx_dir=folder)
+    assert np.array_equal(again.test_images, dataset.test_images)
 
 
-def test_idx_folder_with_both_splits_keeps_the_official_split(tmp_path, mnist_t10k_dir):
-    for name, _ in T10K_RESOURCES:
-        shutil.copy(mnist_t10k_dir / name, tmp_path / name)
-        # Stand-in training files: the test split again, gunzipped, to cover plain IDX names too.
-        plain = name.replace("t10k", "train").removesuffix(".gz")
-        (tmp_path / plain).write_bytes(gzip.decompress((mnist_t10k_dir / name).read_bytes()))
-    dataset = build_dataset("idx", seed=0, idx_dir=tmp_path)
-    assert len(dataset.train_images) == len(dataset.test_images) == 10_000
+@pytest.mark.parametrize("compressed", [True, False], ids=["gzipped", "plain"])
+def test_idx_folder_with_both_splits_keeps_the_official_split(tmp_path, mnist_idx, compressed):
+    folder = mnist_idx.write(tmp_path, compressed=compressed)
+    dataset = build_dataset("idx", seed=0, idx_dir=folder)
+    for split, prefix in (("train", "train"), ("test", "t10k")):
+        images, labels = mnist_idx.arrays[prefix]
+        assert np.array_equal(getattr(dataset, f"{split}_images"), images)
+        assert np.array_equal(getattr(dataset, f"{split}_labels"), labels)
 
 
-def test_idx_errors_name_the_problem(tmp_path, mnist_t10k_dir):
+def test_idx_errors_name_the_problem(tmp_path, mnist_idx):
     with pytest.raises(DataError, match="data.idx_dir: folder .* not found"):
         build_dataset("idx", seed=0, idx_dir=tmp_path / "missing")
     with pytest.raises(DataError, match="data.idx_dir: required"):
         build_dataset("idx", seed=0, idx_dir=None)
     with pytest.raises(DataError, match="no MNIST IDX files"):
         build_dataset("idx", seed=0, idx_dir=tmp_path)
-    shutil.copy(mnist_t10k_dir / "t10k-images-idx3-ubyte.gz", tmp_path)
+    shutil.copy(mnist_idx.folder / "t10k-images-idx3-ubyte.gz", tmp_path)
     with pytest.raises(DataError, match="not its matching t10k"):
         build_dataset("idx", seed=0, idx_dir=tmp_path)
-    truncated = (mnist_t10k_dir / "t10k-labels-idx1-ubyte.gz").read_bytes()
-    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(gzip.decompress(truncated)[:-100])
-    with pytest.raises(DataError, match="truncated IDX file"):
+    labels = gzip.decompress((mnist_idx.folder / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(labels[:-100])
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte: truncated IDX file \(2400 of 2500 values"):
+        build_dataset("idx", seed=0, idx_dir=tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(b"\x00\x00\x0d\x01" + labels[4:])  # 0x0d: floats
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte: wrong IDX magic number 0x00000d01"):
+        build_dataset("idx", seed=0, idx_dir=tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte").unlink()
+    gzipped = (mnist_idx.folder / "t10k-labels-idx1-ubyte.gz").read_bytes()
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzipped[: len(gzipped) // 2])
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz: not a readable gzip file"):
         build_dataset("idx", seed=0, idx_dir=tmp_path)
 
 
@@ -114,18 +124,22 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def test_split_only(monkeypatch):
-    """torchvision fetches every file of its resources list: narrow it to the test split we serve."""
-    monkeypatch.setattr(tv_datasets.MNIST, "resources", T10K_RESOURCES)
+def served_resources(monkeypatch, mnist_idx):
+    """torchvision fetches every file of its ``resources`` list and checks its MD5: list the
+    files we serve, with their own checksums."""
+    resources = mnist_idx.resources("train") + mnist_idx.resources("t10k")
+    monkeypatch.setattr(tv_datasets.MNIST, "resources", resources)
+    return resources
 
 
-def test_download_through_torchvision(tmp_path, mirror, mnist_t10k_dir, test_split_only):
+def test_download_through_torchvision(tmp_path, mirror, mnist_idx, served_resources):
     served, url = mirror
-    for name, _ in T10K_RESOURCES:
-        shutil.copy(mnist_t10k_dir / name, served / name)
+    mnist_idx.write(served)
     cache = tmp_path / "cache"
     dataset = build_dataset("mnist", seed=0, test_fraction=0.1, cache_dir=cache, mirrors=[url])
-    assert len(dataset.train_images) == 9000 and len(dataset.test_images) == 1000
+    # Both pairs arrived: the official split, the digits as written.
+    assert len(dataset.train_images) == len(dataset.test_images) == 2500
+    assert np.array_equal(dataset.test_labels, mnist_idx.arrays["t10k"][1])
     assert dataset.source == "mnist"
     assert (cache / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz").is_file()
     # A verified cache is used as it is: with the mirror emptied, the build still works.
@@ -136,16 +150,16 @@ def test_download_through_torchvision(tmp_path, mirror, mnist_t10k_dir, test_spl
     assert tv_datasets.MNIST.mirrors[0].startswith("https://")  # the class's own list is restored
 
 
-def test_corrupted_download_is_refused(tmp_path, mirror, mnist_t10k_dir, test_split_only):
+def test_corrupted_download_is_refused(tmp_path, mirror, mnist_idx, served_resources):
     served, url = mirror
-    shutil.copy(mnist_t10k_dir / "t10k-images-idx3-ubyte.gz", served)
-    good = (mnist_t10k_dir / "t10k-labels-idx1-ubyte.gz").read_bytes()
+    mnist_idx.write(served)
+    good = (mnist_idx.folder / "t10k-labels-idx1-ubyte.gz").read_bytes()
     (served / "t10k-labels-idx1-ubyte.gz").write_bytes(good[:-1] + bytes([good[-1] ^ 0xFF]))
     with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz"):
         build_dataset("mnist", seed=0, cache_dir=tmp_path / "cache", mirrors=[url])
 
 
-def test_unreachable_mirror_gives_one_line(tmp_path, test_split_only, capsys):
+def test_unreachable_mirror_gives_one_line(tmp_path, served_resources, capsys):
     code = cli_main(
         ["data", "--source", "mnist", "--seed", "0", "--test-fraction", "0.1", "--cache-dir", str(tmp_path / "c"),
          "--mirror", "http://127.0.0.1:9/", "--output", str(tmp_path / "d.npz")]

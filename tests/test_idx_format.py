@@ -1,4 +1,4 @@
-"""IDX parsing: the real MNIST test split, and every way a file can be malformed."""
+"""IDX parsing: real MNIST files written from the embedded digits, and every way a file can be malformed."""
 
 from __future__ import annotations
 
@@ -10,32 +10,27 @@ import pytest
 
 from latentspace.errors import DataError
 from latentspace.idx_format import parse_idx, read_idx, read_image_label_pair
-
-T10K_MD5 = {
-    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
-    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
-}
+from mnist_idx import SPLIT_SIZE, file_names, idx_bytes
 
 
-def idx_bytes(values: np.ndarray) -> bytes:
-    header = bytes([0, 0, 0x08, values.ndim]) + np.asarray(values.shape, dtype=">i4").tobytes()
-    return header + values.astype(np.uint8).tobytes()
-
-
-def test_shared_files_are_the_official_ones(mnist_t10k_dir):
-    for name, md5 in T10K_MD5.items():
-        assert hashlib.md5((mnist_t10k_dir / name).read_bytes()).hexdigest() == md5
-
-
-def test_reads_the_official_test_split(mnist_t10k_dir):
-    images, labels = read_image_label_pair(
-        mnist_t10k_dir / "t10k-images-idx3-ubyte.gz", mnist_t10k_dir / "t10k-labels-idx1-ubyte.gz"
-    )
-    assert images.shape == (10_000, 28, 28) and images.dtype == np.uint8
-    assert labels.shape == (10_000,)
-    assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    assert labels[:5].tolist() == [7, 2, 1, 0, 4]  # the well-known first test digits
-    assert images.max() == 255 and images.min() == 0
+def test_reads_written_mnist_files_gzipped_and_plain(mnist_idx, tmp_path):
+    plain = mnist_idx.write(tmp_path, compressed=False)
+    for prefix, (images, labels) in mnist_idx.arrays.items():
+        for folder, compressed in ((mnist_idx.folder, True), (plain, False)):
+            images_name, labels_name = file_names(prefix, compressed)
+            read_images, read_labels = read_image_label_pair(folder / images_name, folder / labels_name)
+            assert read_images.shape == (SPLIT_SIZE, 28, 28) and read_images.dtype == np.uint8
+            assert np.array_equal(read_images, images) and np.array_equal(read_labels, labels)
+    # The digits are real MNIST digits: every class, every intensity from 0 to 255.
+    test_images, test_labels = mnist_idx.arrays["t10k"]
+    assert np.bincount(test_labels, minlength=10).min() > 200
+    assert test_images.max() == 255 and test_images.min() == 0
+    # MNIST's header: magic 0x00000803 (unsigned bytes, three sizes), then N, 28, 28 big-endian.
+    header = gzip.decompress((mnist_idx.folder / "t10k-images-idx3-ubyte.gz").read_bytes())[:16]
+    assert header == bytes.fromhex("00000803" "000009c4" "0000001c" "0000001c")
+    # Each file's recorded checksum is that of its bytes.
+    for name, md5 in mnist_idx.md5.items():
+        assert hashlib.md5((mnist_idx.folder / name).read_bytes()).hexdigest() == md5
 
 
 def test_round_trip_of_constructed_file_gz_and_plain(tmp_path):

@@ -30,9 +30,9 @@ def test_confidence_and_entropy_of_known_distributions():
     torch.testing.assert_close(entropy, torch.tensor([math.log(10), 0.0]))  # 0 log 0 counts as 0
 
 
-def test_training_learns_digits_and_the_saved_classifier_predicts_the_same(mnist_t10k_dir, tmp_path):
+def test_training_learns_digits_and_the_saved_classifier_predicts_the_same(mnist_idx, tmp_path):
     images, labels = read_image_label_pair(
-        mnist_t10k_dir / "t10k-images-idx3-ubyte.gz", mnist_t10k_dir / "t10k-labels-idx1-ubyte.gz"
+        mnist_idx.folder / "t10k-images-idx3-ubyte.gz", mnist_idx.folder / "t10k-labels-idx1-ubyte.gz"
     )
     x, y = images_to_vectors(images[:2500]), torch.from_numpy(labels[:2500]).long()
     torch.set_num_threads(1)

@@ -17,10 +17,10 @@ from latentspace.training import TrainSettings, build_model, train_vae
 
 
 @pytest.fixture(scope="module")
-def trained_vae_and_test_images(mnist_t10k_dir):
+def trained_vae_and_test_images(mnist_idx):
     """A VAE (z = 8) trained for a few epochs on 1,500 real digits, and 200 other digits."""
     images, _ = read_image_label_pair(
-        mnist_t10k_dir / "t10k-images-idx3-ubyte.gz", mnist_t10k_dir / "t10k-labels-idx1-ubyte.gz"
+        mnist_idx.folder / "t10k-images-idx3-ubyte.gz", mnist_idx.folder / "t10k-labels-idx1-ubyte.gz"
     )
     x = images_to_vectors(images[:1700])
     torch.set_num_threads(1)

@@ -22,10 +22,9 @@ from latentspace.training import (
     build_model,
     evaluate,
     final_metrics,
-    history_to_csv,
-    load_history,
     train_vae,
 )
+from latentspace.training_records import history_to_csv, load_history
 
 CPU = torch.device("cpu")
 

@@ -8,12 +8,13 @@ training writes one. Training checkpoints are ``latentspace.checkpoints``.
 
 from __future__ import annotations
 
+import io
 import os
 
 import torch
 
 from latentspace.artifact_files import checked_contents, read_torch_payload
-from latentspace.atomic_files import atomic_path
+from latentspace.atomic_files import write_bytes_atomic
 from latentspace.model import VAE, VAEConfig
 
 FORMAT_VERSION = 1
@@ -26,13 +27,16 @@ def cpu_state_dict(module: torch.nn.Module) -> dict:
 
 
 def save_torch_payload(payload: dict, path: str | os.PathLike) -> None:
-    """torch.save under a temporary name, then rename.
+    """torch.save into memory, then the bytes under a temporary name, then rename.
 
-    Saved through an open file, not a file name: given a name, torch.save records it inside
-    the archive, and the random temporary name would make every file differ.
+    Saved into a buffer, not to a file name: given a name, torch.save records it inside the
+    archive, and the random temporary name would make every file differ. And a full disk
+    then fails our own write, which knows the file's size, not torch's zip writer, which
+    reports it as "unexpected pos" in a traceback.
     """
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        torch.save(payload, handle)
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    write_bytes_atomic(path, buffer.getvalue())
 
 
 def save_model(path: str | os.PathLike, model: VAE) -> None:

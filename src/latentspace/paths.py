@@ -5,7 +5,7 @@ The decode step pushes a whole path through a trained decoder in batches and sto
 points, t and the decoded images together (``results/paths/<name>.npz``), so that the
 figure steps only plot.
 
-Path kinds (section numbers of /work/shared/spec/ARTICLE.md):
+Path kinds (section numbers of the article, site_templates/sections/NN_*.html.j2):
 * ``spiral_2d`` (section 4, F3): x(t) = (0.2 t - 2) sin t, y(t) = (0.2 t - 2) cos t,
   t in [0, t_max], in the plane of a 2-D model.
 * ``sphere_spiral`` (section 6, F7): a spiral on the sphere of radius sqrt(D) of a D-dim

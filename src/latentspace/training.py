@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from latentspace.artifact_files import checked_contents, read_csv_rows
 from latentspace.batching import BatchPlan, epoch_order
 from latentspace.errors import TrainingError
 from latentspace.model import VAE, VAEConfig, loss_terms
 from latentspace.progress import EpochReporter
+from latentspace.training_records import EpochRecord
 
 if TYPE_CHECKING:
     from latentspace.graph_step import ReplayedStep
@@ -61,21 +61,6 @@ class TrainSettings:
             raise TrainingError(f"train.batch_size: expected at least 1, got {self.batch_size}")
         if not self.learning_rate > 0:
             raise TrainingError(f"train.learning_rate: expected a positive number, got {self.learning_rate}")
-
-
-@dataclass(frozen=True)
-class EpochRecord:
-    epoch: int
-    train_loss: float
-    train_reconstruction: float
-    train_kl: float
-    test_loss: float
-    test_reconstruction: float
-    test_kl: float
-    seconds: float
-
-
-HISTORY_COLUMNS = tuple(EpochRecord.__dataclass_fields__)
 
 
 @dataclass
@@ -410,19 +395,3 @@ def final_metrics(model: VAE, test_x: torch.Tensor, settings: TrainSettings, his
         "train_seconds": sum(record.seconds for record in history),
         "settings": asdict(settings),
     }
-
-
-def history_to_csv(history: list[EpochRecord]) -> str:
-    lines = [",".join(HISTORY_COLUMNS)]
-    for record in history:
-        values = asdict(record)
-        lines.append(",".join(str(values["epoch"]) if c == "epoch" else f"{values[c]:.6f}" for c in HISTORY_COLUMNS))
-    return "\n".join(lines) + "\n"
-
-
-def load_history(path) -> list[EpochRecord]:
-    """The per-epoch history a train step wrote with :func:`history_to_csv`."""
-    what = "a training history CSV from the train step"
-    rows = read_csv_rows(path, what, HISTORY_COLUMNS)
-    with checked_contents(path, what):
-        return [EpochRecord(int(row["epoch"]), *(float(row[column]) for column in HISTORY_COLUMNS[1:])) for row in rows]

@@ -7,7 +7,6 @@
 INTERPOLATION_LATENT_DIM = 500  # F11, F12: the article's z = 500 model
 SPHERE_SPIRAL_LATENT_DIM = 10  # F7: the article's z = 10 model
 INTERPOLATION_METHODS = ("lerp", "slerp")
-BENCHMARK_WILDCARD_VALUES["method"] = list(INTERPOLATION_METHODS)
 
 
 rule decode_spiral_2d:
@@ -64,15 +63,17 @@ rule decode_interpolation:
     input:
         model_file(INTERPOLATION_LATENT_DIM, "model.pt"),
     output:
-        f"results/paths/{{method}}_{INTERPOLATION_LATENT_DIM}d.npz",
+        **{
+            method: f"results/paths/{method}_{INTERPOLATION_LATENT_DIM}d.npz"
+            for method in INTERPOLATION_METHODS
+        },
     log:
-        "results/logs/paths/decode_{method}.log",
-        provenance=provenance_record("decode_{method}"),
+        "results/logs/paths/decode_interpolation.log",
+        provenance=provenance_record("decode_interpolation"),
     benchmark:
-        "results/benchmarks/decode_{method}.tsv"
-    wildcard_constraints:
-        method="|".join(INTERPOLATION_METHODS),
-    # lerp and slerp between the same two endpoints, drawn from the global seed.
+        "results/benchmarks/decode_interpolation.tsv"
+    # lerp and slerp between the same two endpoints, drawn from the global seed: one job,
+    # since both always change together.
     localrule: True
     params:
         options=cli_options(
@@ -83,6 +84,6 @@ rule decode_interpolation:
         code=step_code("decode"),
     shell:
         step_command(
-            "python -m latentspace decode {wildcards.method} --model {input} {params.options}"
-            " --output {output}"
+            "python -m latentspace decode lerp-and-slerp --model {input} {params.options}"
+            " --lerp-output {output.lerp} --slerp-output {output.slerp}"
         )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 
-import imageio.v3 as iio
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from latentspace.atomic_files import atomic_path  # noqa: E402
+from latentspace.figures.png_files import save_grey_png  # noqa: E402,F401  (where figure modules look for it)
 
 # SVG ids are random unless salted; a fixed salt makes the same figure byte-identical.
 matplotlib.rcParams["svg.hashsalt"] = "latentspace"
@@ -33,8 +33,3 @@ def save_figure(fig: "plt.Figure", path: str | os.PathLike) -> None:
         fig.savefig(tmp, format=suffix, metadata=METADATA_WITHOUT_DATES.get(suffix))
     plt.close(fig)
 
-
-def save_grey_png(image, path: str | os.PathLike) -> None:
-    """Write a uint8 (H, W) array as a greyscale PNG (no timestamp chunk)."""
-    with atomic_path(path) as tmp:
-        iio.imwrite(tmp, image, extension=".png")

@@ -9,16 +9,15 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from latentspace.figures import rendering  # noqa: F401  (Agg backend, svg.hashsalt, no dates)
-
-# Colour-blind-safe (Okabe-Ito) roles, the same in every figure.
-PATH_COLOR = "#0072B2"          # a latent path (the spirals of F3 and F7)
-LERP_COLOR = "#D55E00"          # lerp: the straight line between two points (F10-F12)
-SLERP_COLOR = "#0072B2"         # slerp: the great-circle arc between two points (F10-F12)
-REFERENCE_COLOR = "#555555"     # spheres, shells, reference lines
-POINT_COLOR = "#999999"         # scatter of random points
-CURRENT_COLOR = "#CC79A7"       # the current point of an animation
-COMPONENT_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
-                    "#56B4E9", "#F0E442", "#000000", "#882255", "#44AA99")
+from latentspace.figures.palette import (  # noqa: F401  (the figure modules read them here)
+    COMPONENT_COLORS,
+    CURRENT_COLOR,
+    LERP_COLOR,
+    PATH_COLOR,
+    POINT_COLOR,
+    REFERENCE_COLOR,
+    SLERP_COLOR,
+)
 
 PROGRESS_CMAP = "viridis"       # colour along a path, from its start to its end
 DENSITY_CMAP = "Greys"          # a probability density in the background

@@ -16,15 +16,29 @@ PATH_KINDS = {
 }
 
 
+# Paths decoded together, in one process: their outputs always change together (same
+# model, same settings), so one job saves a process start and torch's import.
+PATH_GROUPS = {"lerp-and-slerp": ("lerp", "slerp")}
+
+
 def add_arguments(parser) -> None:
     kinds = parser.add_subparsers(dest="kind", required=True, metavar="PATH")
     for kind, (option, value_type, help_text) in PATH_KINDS.items():
         sub = kinds.add_parser(kind, help=f"decode the {kind} path")
-        sub.add_argument("--model", required=True)
-        sub.add_argument("--steps", type=int, required=True, help="points on the path")
-        sub.add_argument(option, type=value_type, required=True, help=help_text)
-        add_device_arguments(sub, threads=False)
+        add_path_arguments(sub, option, value_type, help_text)
         sub.add_argument("--output", required=True)
+    for group, members in PATH_GROUPS.items():
+        sub = kinds.add_parser(group, help=f"decode the {' and '.join(members)} paths with one model")
+        add_path_arguments(sub, *PATH_KINDS[members[0]])
+        for member in members:
+            sub.add_argument(f"--{member}-output", required=True)
+
+
+def add_path_arguments(sub, option, value_type, help_text) -> None:
+    sub.add_argument("--model", required=True)
+    sub.add_argument("--steps", type=int, required=True, help="points on the path")
+    sub.add_argument(option, type=value_type, required=True, help=help_text)
+    add_device_arguments(sub, threads=False)
 
 
 def run(args) -> None:
@@ -34,13 +48,18 @@ def run(args) -> None:
 
     model = load_model(args.model, prepare_torch(args))
     t_max_over_pi = getattr(args, "t_max_over_pi", None)
-    path = build_path(
-        args.kind,
-        model.config.latent_dim,
-        args.steps,
-        t_max=None if t_max_over_pi is None else t_max_over_pi * math.pi,
-        turns=getattr(args, "turns", None),
-        seed=getattr(args, "seed", None),
-    )
-    save_decoded_path(decode_path(model, path), args.output)
-    print(f"decoded {len(path.t)} points of {args.kind} with the z = {model.config.latent_dim} model", file=sys.stderr)
+    if args.kind in PATH_GROUPS:
+        outputs = {member: getattr(args, f"{member}_output") for member in PATH_GROUPS[args.kind]}
+    else:
+        outputs = {args.kind: args.output}
+    for kind, output in outputs.items():
+        path = build_path(
+            kind,
+            model.config.latent_dim,
+            args.steps,
+            t_max=None if t_max_over_pi is None else t_max_over_pi * math.pi,
+            turns=getattr(args, "turns", None),
+            seed=getattr(args, "seed", None),
+        )
+        save_decoded_path(decode_path(model, path), output)
+        print(f"decoded {len(path.t)} points of {kind} with the z = {model.config.latent_dim} model", file=sys.stderr)

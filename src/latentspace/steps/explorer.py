@@ -34,7 +34,7 @@ def add_arguments(parser) -> None:
 def run(args) -> None:
     from latentspace.model_files import load_model
     from latentspace.decoder_export import interpolation_bundle, plane_bundle, spiral_bundle, write_bundle
-    from latentspace.figures import style
+    from latentspace.figures import palette as style
     from latentspace.steps.shared import prepare_torch
 
     model = load_model(args.model, prepare_torch(args))

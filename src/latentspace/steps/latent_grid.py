@@ -17,7 +17,7 @@ def add_arguments(parser) -> None:
 def run(args) -> None:
     from latentspace.model_files import load_model
     from latentspace.figures.latent_grid import latent_grid_mosaic
-    from latentspace.figures.rendering import save_grey_png
+    from latentspace.figures.png_files import save_grey_png
     from latentspace.steps.shared import prepare_torch
 
     model = load_model(args.model, prepare_torch(args))

@@ -38,6 +38,30 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> None:
+    from latentspace.atomic_files import FileWriteError
+
+    saved = SavedEpochs(0)
+    try:
+        train(args, saved)
+    except FileWriteError as error:
+        raise FileWriteError(f"{error}; {saved.after_refused_write(args.checkpoint)}") from None
+
+
+class SavedEpochs:
+    """How many epochs the checkpoint holds, to tell what a re-run after a failed write does."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+
+    def after_refused_write(self, checkpoint: str | None) -> str:
+        if checkpoint is None:
+            return "a re-run trains from scratch (no --checkpoint)"
+        if self.epochs == 0:
+            return f"a re-run trains from scratch (no epoch was saved to {checkpoint})"
+        return f"a re-run resumes from the last saved epoch ({self.epochs}, in {checkpoint})"
+
+
+def train(args, saved: SavedEpochs) -> None:
     import torch
 
     from latentspace.atomic_files import write_text_atomic
@@ -56,11 +80,11 @@ def run(args) -> None:
         TrainSettings,
         build_model,
         final_metrics,
-        history_to_csv,
         new_training_state,
         run_epochs,
         training_signature,
     )
+    from latentspace.training_records import history_to_csv
 
     if args.latent_dim < 1:
         raise LatentspaceError(f"latent_dim: expected a positive integer, got {args.latent_dim}")
@@ -91,6 +115,12 @@ def run(args) -> None:
         signature = training_signature(config, settings, *images, package_source_hash(TRAINING_CODE_MODULES))
         state, how = resume_or_start(args.checkpoint, config, settings, signature, device)
         print(how, file=sys.stderr)
+        saved.epochs = state.epochs_done
+
+        def save_checkpoint(finished) -> None:
+            save_training_state(args.checkpoint, finished, signature)
+            saved.epochs = finished.epochs_done
+
         with stop_requested_by() as stop:
             try:
                 run_epochs(
@@ -99,7 +129,7 @@ def run(args) -> None:
                     test_x,
                     settings,
                     reporter,
-                    on_epoch_end=lambda finished: save_training_state(args.checkpoint, finished, signature),
+                    on_epoch_end=save_checkpoint,
                     should_stop=stop.is_set,
                 )
             except TrainingInterrupted as interruption:

@@ -12,7 +12,7 @@ def run(args) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.training_curves import training_curves_figure
     from latentspace.steps.shared import parse_named_paths
-    from latentspace.training import load_history
+    from latentspace.training_records import load_history
 
     named = parse_named_paths(args.history, "--history")
     histories = {int(name): load_history(path) for name, path in named.items()}
