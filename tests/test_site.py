@@ -57,6 +57,7 @@ STILL_ASSETS = {
     "training_curves": "svg",
     "study_latent_norms": "svg",
     "study_midpoint_gaps": "svg",
+    "study_replicate_midpoints": "svg",
     **{f"study_path_{metric}": "svg" for metric in (
         "latent_norm_ratio", "classifier_confidence", "classifier_entropy_nats",
         "prior_log_density_nats", "nearest_train_distance",

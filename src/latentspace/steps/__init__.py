@@ -34,6 +34,7 @@ STEPS = {
     "study-path-figures": "study_path_figures",
     "study-midpoint-figure": "study_midpoint_figure",
     "study-norm-figure": "study_norm_figure",
+    "study-replicate-figure": "study_replicate_figure",
     # the page
     "explorer": "explorer",
     "site": "site",
