@@ -62,12 +62,61 @@ METHOD = (
 )
 
 
-@lru_cache(maxsize=64)
-def student_t_quantile(probability: float, degrees_of_freedom: float) -> float:
-    """The ``probability`` quantile of Student's t distribution with the given degrees of freedom."""
-    from scipy.stats import t
+def _regularized_incomplete_beta(x: float, a: float, b: float) -> float:
+    """I_x(a, b) by its continued fraction (Press et al., "Numerical Recipes", 3rd ed., section 6.4)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    if x > (a + 1.0) / (a + b + 2.0):
+        return 1.0 - _regularized_incomplete_beta(1.0 - x, b, a)
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    fraction = d
+    for m in range(1, 300):
+        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            fraction *= c * d
+        if abs(c * d - 1.0) < 1e-15:
+            break
+    return math.exp(log_front) * fraction / a
 
-    return float(t.ppf(probability, degrees_of_freedom))
+
+def student_t_cdf(value: float, degrees_of_freedom: float) -> float:
+    """P(T <= value) for Student's t with (possibly fractional) degrees of freedom."""
+    tail = 0.5 * _regularized_incomplete_beta(
+        degrees_of_freedom / (degrees_of_freedom + value * value), degrees_of_freedom / 2.0, 0.5
+    )
+    return 1.0 - tail if value > 0 else tail
+
+
+@lru_cache(maxsize=256)
+def student_t_quantile(probability: float, degrees_of_freedom: float) -> float:
+    """The ``probability`` quantile (0.5 to 1) of Student's t, by bisection on :func:`student_t_cdf`.
+
+    Plain Python: the summary step does not pay for importing scipy.stats.
+    """
+    if not 0.5 <= probability < 1.0 or not degrees_of_freedom > 0:
+        raise ValueError(f"student_t_quantile: expected probability in [0.5, 1) and df > 0, "
+                         f"got {probability}, {degrees_of_freedom}")
+    low, high = 0.0, 1.0
+    while student_t_cdf(high, degrees_of_freedom) < probability:
+        low, high = high, 2.0 * high
+    for _ in range(200):
+        middle = 0.5 * (low + high)
+        if student_t_cdf(middle, degrees_of_freedom) < probability:
+            low = middle
+        else:
+            high = middle
+        if high - low < 1e-12 * max(1.0, high):
+            break
+    return 0.5 * (low + high)
 
 
 def mean(values: list[float]) -> float:

@@ -45,6 +45,8 @@ class ClassifierSettings:
     learning_rate: float  # the peak of the one-cycle schedule
     seed: int
     max_shift_px: int  # random translation of the training images; 0: none
+    max_rotation_degrees: float = 0.0  # random rotation of the training images; 0: none
+    max_scale_change: float = 0.0  # random scaling by 1 +- this; 0: none
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -59,6 +61,19 @@ class ClassifierSettings:
             raise LatentspaceError(
                 f"study.classifier.max_shift_px: expected 0 to {IMAGE_SIDE // 2 - 1}, got {self.max_shift_px}"
             )
+        if not 0 <= self.max_rotation_degrees <= 45:
+            raise LatentspaceError(
+                f"study.classifier.max_rotation_degrees: expected 0 to 45, got {self.max_rotation_degrees}"
+            )
+        if not 0 <= self.max_scale_change < 0.5:
+            raise LatentspaceError(
+                f"study.classifier.max_scale_change: expected at least 0 and below 0.5, got {self.max_scale_change}"
+            )
+
+    @property
+    def affine(self) -> bool:
+        """Whether the training images are also rotated or scaled (else only shifted, or left alone)."""
+        return self.max_rotation_degrees > 0 or self.max_scale_change > 0
 
 
 class DigitClassifier(nn.Module):
@@ -96,6 +111,28 @@ def random_shifts(images: torch.Tensor, max_shift_px: int, generator: torch.Gene
     return padded[batch, rows, cols].reshape(count, -1)
 
 
+def random_affine(
+    images: torch.Tensor, max_shift_px: float, max_rotation_degrees: float, max_scale_change: float,
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """Images (B, 784) each rotated, scaled and shifted at random about its centre (bilinear).
+
+    Angle uniform in [-max_rotation_degrees, max_rotation_degrees], scale in
+    1 +- max_scale_change, shift in [-max_shift_px, max_shift_px] pixels per axis; the
+    background outside the image is 0. Draws come from ``generator`` (on the CPU).
+    """
+    count = len(images)
+    draws = torch.rand((4, count), generator=generator, dtype=torch.float32) * 2 - 1            # (4, B) in [-1, 1)
+    angle = torch.deg2rad(draws[0] * max_rotation_degrees)
+    scale = 1 + draws[1] * max_scale_change
+    shift = draws[2:] * (2 * max_shift_px / IMAGE_SIDE)                                          # (2, B), grid units
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[0]], 1), torch.stack([sin, cos, shift[1]], 1)], 1)  # (B, 2, 3)
+    grid = F.affine_grid(theta.to(images.device), (count, 1, IMAGE_SIDE, IMAGE_SIDE), align_corners=False)
+    moved = F.grid_sample(images.view(count, 1, IMAGE_SIDE, IMAGE_SIDE), grid, align_corners=False)
+    return moved.reshape(count, -1)
+
+
 def train_classifier(
     train_x: torch.Tensor,
     train_labels: torch.Tensor,
@@ -121,7 +158,10 @@ def train_classifier(
         for start in range(0, len(train_x), settings.batch_size):
             batch = order[start : start + settings.batch_size]
             images = train_x[batch]                                                   # (B, 784)
-            if settings.max_shift_px:
+            if settings.affine:
+                images = random_affine(images, settings.max_shift_px, settings.max_rotation_degrees,
+                                       settings.max_scale_change, shuffle_generator)
+            elif settings.max_shift_px:
                 images = random_shifts(images, settings.max_shift_px, shuffle_generator)
             loss = F.cross_entropy(classifier(images), train_labels[batch])
             optimizer.zero_grad(set_to_none=True)

@@ -1,0 +1,400 @@
+"""Replicates: their seeds, the intervals across them, their calibration, and the verdicts they allow."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from latentspace.errors import LatentspaceError
+from latentspace.replicates import SEED_LIMIT, training_seed
+from latentspace.steps import study_summary
+from latentspace.study import across_replicates
+from latentspace.study.across_replicates import (
+    MODEL_NUMBERS,
+    aggregate_midpoint_rows,
+    crossed_interval,
+    crossed_variance,
+    interval_covers,
+    mean_statistics,
+    read_midpoint_pairs,
+    replicates_disagree,
+    sample_sd,
+    save_midpoint_pairs,
+    t_interval,
+)
+from latentspace.study.labels import BASELINE_METHOD, METHODS, METRICS, SOURCES
+from latentspace.study.tables import (
+    build_summary,
+    classifier_with_interval,
+    interval,
+    interval_sign,
+    model_row,
+    verdict_sign,
+    wilson_interval,
+)
+from test_study_tables import LATENT_DIMS, SETTINGS, classifier, midpoint_rows, statistics
+
+PAIRS = 30
+CONFIDENCE = "classifier_confidence"
+
+
+# --------------------------------------------------------------------------
+# Seeds
+# --------------------------------------------------------------------------
+
+
+def test_replicate_zero_trains_with_the_run_seed_and_the_others_with_their_own():
+    assert training_seed(1234, 0) == 1234 and training_seed(0, 0) == 0
+    seeds = [training_seed(1234, replicate) for replicate in range(6)]
+    assert len(set(seeds)) == 6
+    assert seeds == [training_seed(1234, replicate) for replicate in range(6)]  # derived, not drawn
+    assert all(0 <= seed < SEED_LIMIT for seed in seeds)
+    # Not neighbours of the run's seed: training also uses seed + 1 .. seed + 3.
+    assert all(abs(seed - 1234) > 3 for seed in seeds[1:])
+    assert training_seed(1, 1) != training_seed(2, 1)
+    with pytest.raises(ValueError, match="replicate"):
+        training_seed(1234, -1)
+
+
+# --------------------------------------------------------------------------
+# Intervals
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("probability, degrees, quantile", [
+    (0.975, 1, 12.7062047), (0.975, 2, 4.3026527), (0.975, 4, 2.7764451), (0.995, 3, 5.8409093),
+    (0.975, 30, 2.0422725), (0.95, 10, 1.8124611), (0.5, 7, 0.0), (0.975, 1e6, 1.9599664),
+])
+def test_student_t_quantile_matches_the_tables(probability, degrees, quantile):
+    assert across_replicates.student_t_quantile(probability, degrees) == pytest.approx(quantile, abs=2e-7)
+    assert across_replicates.student_t_cdf(quantile, degrees) == pytest.approx(probability, abs=1e-7)
+
+
+def test_student_t_quantile_refuses_what_it_cannot_compute():
+    for probability, degrees in [(0.4, 3), (1.0, 3), (0.9, 0)]:
+        with pytest.raises(ValueError, match="student_t_quantile"):
+            across_replicates.student_t_quantile(probability, degrees)
+
+
+def test_t_interval_over_replicates():
+    assert t_interval([0.3], 0.95) == {"mean": 0.3, "ci_low": None, "ci_high": None}
+    # mean 2, sd 1, t(0.975, 2) = 4.3027: half width 4.3027 / sqrt(3) = 2.4841.
+    result = t_interval([1.0, 2.0, 3.0], 0.95)
+    assert result["mean"] == 2.0
+    assert result["ci_low"] == pytest.approx(2.0 - 2.48414, abs=1e-4)
+    assert result["ci_high"] == pytest.approx(2.0 + 2.48414, abs=1e-4)
+    assert t_interval([5.0, 5.0], 0.95) == {"mean": 5.0, "ci_low": 5.0, "ci_high": 5.0}
+    assert sample_sd([1.0]) == 0.0 and sample_sd([1.0, 3.0]) == pytest.approx(math.sqrt(2))
+    with pytest.raises(ValueError):
+        t_interval([], 0.95)
+
+
+def test_crossed_variance_recovers_known_components():
+    rng = np.random.default_rng(3)
+    replicates, pairs = 40, 400
+    training, pair, noise = 0.5, 1.0, 0.3
+    estimates = []
+    for _ in range(20):
+        values = (rng.normal(0, training, (replicates, 1)) + rng.normal(0, pair, (1, pairs))
+                  + rng.normal(0, noise, (replicates, pairs)))
+        estimates.append(crossed_variance(values)[0])
+    expected = training**2 / replicates + pair**2 / pairs + noise**2 / (replicates * pairs)
+    assert np.mean(estimates) == pytest.approx(expected, rel=0.15)
+
+
+def test_crossed_interval_degrees_of_freedom_follow_the_larger_source():
+    rng = np.random.default_rng(4)
+    training_only = rng.normal(0, 1, (3, 1)) + rng.normal(0, 1e-6, (3, 200))
+    assert crossed_variance(training_only)[1] == pytest.approx(2, rel=0.05)   # R - 1
+    pairs_only = np.tile(rng.normal(0, 1, (1, 200)), (3, 1)) + rng.normal(0, 1e-6, (3, 200))
+    assert crossed_variance(pairs_only)[1] > 150                              # about P - 1
+
+
+def test_crossed_interval_of_identical_values_is_a_point_and_bad_shapes_are_refused():
+    result = crossed_interval(np.full((3, 5), 0.25), 0.95)
+    assert result == {"mean": 0.25, "ci_low": 0.25, "ci_high": 0.25}
+    for shape in [(1, 5), (3, 1), (4,)]:
+        with pytest.raises(ValueError, match="replicates >= 2, pairs >= 2"):
+            crossed_interval(np.zeros(shape), 0.95)
+
+
+def _coverage(replicates, pairs, training_sd, pair_sd, noise_sd, trials, seed):
+    """Share of intervals that hold the true mean 0, on synthetic replicate x pair values."""
+    rng = np.random.default_rng(seed)
+    held = 0
+    for _ in range(trials):
+        values = (rng.normal(0, training_sd, (replicates, 1)) + rng.normal(0, pair_sd, (1, pairs))
+                  + rng.normal(0, noise_sd, (replicates, pairs)))
+        result = crossed_interval(values, 0.95)
+        held += result["ci_low"] <= 0.0 <= result["ci_high"]
+    return held / trials
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(
+    replicates=st.sampled_from([3, 5]),
+    training_sd=st.sampled_from([0.0, 0.02, 0.1, 1.0]),
+    pair_sd=st.sampled_from([0.0, 0.3, 1.0]),
+    noise_sd=st.sampled_from([0.05, 0.3, 1.0]),
+)
+def test_interval_across_replicates_covers_the_true_mean_at_about_the_nominal_rate(
+    replicates, training_sd, pair_sd, noise_sd
+):
+    """Calibration: known between-replicate (training), shared-pair and model x pair variances."""
+    coverage = _coverage(replicates, 100, training_sd, pair_sd, noise_sd, trials=400, seed=replicates)
+    # 400 trials: the coverage's standard error at 95% is 0.011.
+    assert 0.90 <= coverage <= 0.99, coverage
+
+
+def test_interval_across_replicates_is_nominal_when_one_source_dominates():
+    """The fast loop's share of the calibration (the property test above is slow)."""
+    assert 0.90 <= _coverage(5, 50, 1.0, 0.0, 0.05, trials=200, seed=11) <= 0.99  # the training
+    assert 0.90 <= _coverage(3, 50, 0.0, 1.0, 0.05, trials=200, seed=12) <= 0.99  # the shared pairs
+
+
+def test_interval_covers_says_what_it_covers():
+    assert interval_covers(1) == "pairs of one trained model"
+    assert interval_covers(2) == interval_covers(5) == "training and pairs"
+
+
+# --------------------------------------------------------------------------
+# Verdicts
+# --------------------------------------------------------------------------
+
+
+def test_interval_sign_and_verdict_at_their_boundaries():
+    assert interval_sign(0.0, 1.0) == 0 and interval_sign(-1.0, 0.0) == 0   # an interval that touches 0 holds it
+    assert interval_sign(1e-12, 1.0) == 1 and interval_sign(-1.0, -1e-12) == -1
+    assert verdict_sign(0.1, 0.2) == 1 and verdict_sign(-0.2, -0.1) == -1 and verdict_sign(-0.1, 0.1) == 0
+    assert verdict_sign(0.1, 0.2, [0.3, 0.2, 0.0]) == 1          # a replicate at exactly 0 does not disagree
+    assert verdict_sign(0.1, 0.2, [0.3, 0.2, -1e-9]) == 0        # one below 0: withheld
+    assert verdict_sign(-0.2, -0.1, [-0.3, 1e-9]) == 0
+    assert replicates_disagree([0.1, -0.1]) and not replicates_disagree([0.1, 0.0]) and not replicates_disagree([-1.0])
+
+
+def test_interval_with_replicates_lists_them_and_withholds_a_disputed_verdict():
+    across = {"mean": 0.5, "ci_low": 0.2, "ci_high": 0.8, "replicates": [
+        {"replicate": 0, "mean": 0.7, "ci_low": 0.6, "ci_high": 0.8},
+        {"replicate": 1, "mean": -0.05, "ci_low": -0.1, "ci_high": 0.0},
+    ]}
+    value = interval(0.5, 0.2, 0.8, across)
+    assert value["sign"] == 0 and value["replicates_disagree"] is True
+    assert [replicate["sign"] for replicate in value["replicates"]] == [1, 0]
+    agreeing = {**across, "replicates": [across["replicates"][0], {**across["replicates"][1], "mean": 0.05}]}
+    assert interval(0.5, 0.2, 0.8, agreeing)["sign"] == 1
+    assert interval(0.5, 0.2, 0.8, agreeing)["replicates_disagree"] is False
+    single = {**across, "replicates": across["replicates"][:1]}
+    assert interval(0.5, 0.2, 0.8, single) == {"mean": 0.5, "ci_low": 0.2, "ci_high": 0.8, "sign": 1}
+
+
+def replicate_pairs(minus_lerp_by_dim, seed=0):
+    """One replicate's per-pair midpoint values: minus_lerp_by_dim[dim] is the slerp - lerp confidence
+    around which its pairs scatter (tiny noise); every other quantity scatters around 0."""
+    rng = np.random.default_rng(seed)
+    pairs = {}
+    for dim in LATENT_DIMS:
+        shape = (len(SOURCES), len(METHODS), len(METRICS), PAIRS)
+        gaps = rng.normal(-0.1, 0.01, shape)
+        minus_lerp = rng.normal(0.0, 0.01, shape)
+        minus_lerp[:, METHODS.index(BASELINE_METHOD)] = 0.0
+        minus_lerp[:, METHODS.index("slerp"), METRICS.index(CONFIDENCE)] += minus_lerp_by_dim.get(dim, 0.0)
+        pairs[dim] = {"latent_dim": dim, "gaps": gaps, "minus_lerp": minus_lerp}
+    return pairs
+
+
+def rows_from_pairs(pairs):
+    """A replicate's midpoint rows whose means are its pairs' means (intervals: +-0.01)."""
+    rows = midpoint_rows({})
+    for row in rows:
+        index = (SOURCES.index(row["source"]), METHODS.index(row["method"]), METRICS.index(row["metric"]))
+        for quantity, array in (("gap", "gaps"), ("minus_lerp", "minus_lerp")):
+            if f"{quantity}_mean" in row:
+                value = float(pairs[row["latent_dim"]][array][index].mean())
+                row.update({f"{quantity}_mean": value, f"{quantity}_ci_low": value - 0.01,
+                            f"{quantity}_ci_high": value + 0.01})
+    return rows
+
+
+def summary_of_replicates(slerp_minus_lerp_per_replicate):
+    """A summary of len(...) replicates; slerp_minus_lerp_per_replicate[r] = {dim: slerp - lerp confidence}."""
+    pairs = [replicate_pairs(values, seed) for seed, values in enumerate(slerp_minus_lerp_per_replicate)]
+    rows = [rows_from_pairs(replicate) for replicate in pairs]
+    stats = [[statistics(dim, iwae=-100.0 - replicate) for dim in LATENT_DIMS] for replicate in range(len(pairs))]
+    others = list(zip(stats[1:], rows[1:]))
+    return build_summary(SETTINGS, classifier(), stats[0], rows[0], others, pairs if len(pairs) > 1 else None)
+
+
+def confidence_row(summary, dim, source="prior"):
+    return next(row for row in summary["midpoints"] if (row["latent_dim"], row["source"], row["method"], row["metric"])
+                == (dim, source, "slerp", CONFIDENCE))
+
+
+def test_replicates_that_disagree_in_sign_withhold_the_verdict_even_when_the_interval_excludes_zero():
+    # Four replicates far above 0, one just below: the interval across them excludes 0.
+    summary = summary_of_replicates([{50: 1.0}, {50: 1.0}, {50: 1.0}, {50: 1.0}, {50: -0.05}])
+    versus = confidence_row(summary, 50)["minus_lerp"]
+    assert versus["ci_low"] > 0 and versus["replicates_disagree"] and versus["sign"] == 0
+    assert [round(replicate["mean"], 2) for replicate in versus["replicates"]] == [1.0, 1.0, 1.0, 1.0, -0.05]
+    disagreements = summary["replicates"]["disagreements"]
+    assert {(entry["latent_dim"], entry["source"], entry["method"], entry["metric"]) for entry in disagreements} >= {
+        (50, "prior", "slerp", CONFIDENCE)}
+    entry = next(entry for entry in disagreements if (entry["latent_dim"], entry["source"], entry["method"], entry["metric"])
+                 == (50, "prior", "slerp", CONFIDENCE))
+    assert len(entry["replicates"]) == 5 and entry["replicates"][4]["mean"] < 0
+    assert entry["metric_label"] == "classifier confidence" and entry["quantity"] == "minus_lerp"
+
+
+def test_replicates_that_agree_give_a_verdict_across_them():
+    summary = summary_of_replicates([{50: 0.3}, {50: 0.25}, {50: 0.35}])
+    versus = confidence_row(summary, 50)["minus_lerp"]
+    assert versus["sign"] == 1 and not versus["replicates_disagree"]
+    assert versus["mean"] == pytest.approx(np.mean([r["mean"] for r in versus["replicates"]]))
+    # The interval is wider than each replicate's own one: it covers the training too.
+    assert versus["ci_high"] - versus["ci_low"] > 0.02
+    assert summary["replicates"]["count"] == 3
+    assert summary["replicates"]["interval_covers"] == "training and pairs"
+    assert summary["replicates"]["training_seeds"] == [training_seed(SETTINGS["seed"], r) for r in range(3)]
+    json.dumps(summary)
+
+
+def test_spread_replicates_make_a_verdict_unmeasurable():
+    # Each model alone: slerp measurably better (pairs scatter by 0.01). Across them: spread too wide.
+    summary = summary_of_replicates([{50: 0.2}, {50: 0.01}])
+    versus = confidence_row(summary, 50)["minus_lerp"]
+    assert all(replicate["sign"] == 1 for replicate in versus["replicates"])
+    assert versus["sign"] == 0 and not versus["replicates_disagree"]
+
+
+def test_one_replicate_keeps_its_own_interval_and_says_what_it_covers():
+    summary = summary_of_replicates([{50: 0.3}])
+    versus = confidence_row(summary, 50)["minus_lerp"]
+    assert set(versus) == {"mean", "ci_low", "ci_high", "sign"}
+    assert versus["ci_high"] - versus["ci_low"] == pytest.approx(0.02)
+    replicates = summary["replicates"]
+    assert replicates["count"] == 1 and replicates["interval_covers"] == "pairs of one trained model"
+    assert replicates["training_seeds"] == [SETTINGS["seed"]]
+    number = replicates["models"][0]["numbers"]["test_elbo_nats"]
+    assert number["ci_low"] is None and number["replicates"] == [number["mean"]]
+    row = replicates["figure"]["rows"][0]
+    assert row["replicates"] == [{"replicate": 0, "mean": row["mean"], "ci_low": row["ci_low"],
+                                  "ci_high": row["ci_high"], "sign": row["sign"]}]
+
+
+def test_figure_numbers_in_the_summary():
+    summary = summary_of_replicates([{2: -0.1, 50: 0.3}, {2: 0.1, 50: 0.2}])
+    figure = summary["replicates"]["figure"]
+    assert figure["method"] == "slerp" and figure["metric"] == CONFIDENCE
+    assert [(row["source"], row["latent_dim"]) for row in figure["rows"]] == [
+        (source, dim) for source in SOURCES for dim in LATENT_DIMS]
+    for row in figure["rows"]:
+        versus = confidence_row(summary, row["latent_dim"], row["source"])["minus_lerp"]
+        assert (row["mean"], row["ci_low"], row["ci_high"], row["sign"]) == (
+            versus["mean"], versus["ci_low"], versus["ci_high"], versus["sign"])
+        assert len(row["replicates"]) == 2
+
+
+def test_model_numbers_across_replicates():
+    summary = summary_of_replicates([{}, {}, {}])
+    models = {entry["latent_dim"]: entry["numbers"] for entry in summary["replicates"]["models"]}
+    assert set(models[2]) == set(MODEL_NUMBERS)
+    iwae = models[50]["test_iwae_nats"]
+    assert iwae["replicates"] == [-100.0, -101.0, -102.0] and iwae["mean"] == -101.0
+    assert iwae["ci_low"] == pytest.approx(-101.0 - 4.30265 / math.sqrt(3), abs=1e-4)
+    # The models table averages them.
+    assert summary["models"][1]["test_iwae_nats"] == -101.0
+
+
+def test_mean_statistics():
+    first, second = statistics(4, iwae=-100.0), statistics(4, iwae=-102.0)
+    first["kl_per_dim_nats"], second["kl_per_dim_nats"] = [1.0, 3.0, 0.0, 0.0], [0.0, 0.0, 5.0, 1.0]
+    second["active_units"] = 3
+    averaged = mean_statistics([first, second])
+    assert averaged["test_iwae_nats"] == -101.0 and averaged["active_units"] == 3.5
+    assert averaged["latent_dim"] == 4 and isinstance(averaged["latent_dim"], int)  # equal integers stay integers
+    assert averaged["kl_per_dim_nats"] == [4.0, 1.0, 0.0, 0.0]  # the i-th largest unit, averaged
+    assert averaged["norm_ratio_quantiles"]["posterior_mean"]["q50"] == 0.9
+    assert mean_statistics([first]) is first
+
+
+def test_aggregate_midpoint_rows_needs_every_replicates_row():
+    pairs = [replicate_pairs({}, 0), replicate_pairs({}, 1)]
+    rows = [rows_from_pairs(pairs[0]), rows_from_pairs(pairs[1])[1:]]
+    with pytest.raises(ValueError, match="replicate 1 has no midpoint row for latent size 2"):
+        aggregate_midpoint_rows(rows, pairs, 0.95)
+    with pytest.raises(ValueError, match="2 replicates need the per-pair midpoint values"):
+        build_summary(SETTINGS, classifier(), [statistics(2)], midpoint_rows({}), [([statistics(2)], midpoint_rows({}))])
+
+
+def test_aggregated_rows_match_the_crossed_interval_of_their_pairs():
+    pairs = [replicate_pairs({50: 0.2}, 0), replicate_pairs({50: 0.3}, 1)]
+    rows = aggregate_midpoint_rows([rows_from_pairs(pairs[0]), rows_from_pairs(pairs[1])], pairs, 0.95)
+    row = next(row for row in rows if (row["latent_dim"], row["source"], row["method"], row["metric"])
+               == (50, "encoded", "slerp", CONFIDENCE))
+    index = (SOURCES.index("encoded"), METHODS.index("slerp"), METRICS.index(CONFIDENCE))
+    expected = crossed_interval(np.stack([pairs[0][50]["minus_lerp"][index], pairs[1][50]["minus_lerp"][index]]), 0.95)
+    assert (row["minus_lerp_mean"], row["minus_lerp_ci_low"], row["minus_lerp_ci_high"]) == (
+        expected["mean"], expected["ci_low"], expected["ci_high"])
+    assert row["minus_lerp_across"]["replicates"][1]["mean"] == pytest.approx(pairs[1][50]["minus_lerp"][index].mean())
+    lerp = next(row for row in rows if row["method"] == BASELINE_METHOD)
+    assert "minus_lerp_mean" not in lerp and "gap_across" in lerp
+
+
+def test_midpoint_pairs_file_round_trip_and_damage(tmp_path):
+    pairs = replicate_pairs({}, 0)[2]
+    save_midpoint_pairs(tmp_path / "pairs.npz", 2, {"gaps": pairs["gaps"], "minus_lerp": pairs["minus_lerp"]})
+    read = read_midpoint_pairs(tmp_path / "pairs.npz")
+    assert read["latent_dim"] == 2 and np.array_equal(read["gaps"], pairs["gaps"])
+    np.savez(tmp_path / "bad.npz", latent_dim=np.asarray(2), gaps=np.zeros((2, 3, 4, 5)), minus_lerp=np.zeros((2, 3, 4, 5)))
+    with pytest.raises(Exception, match=r"bad.npz: array gaps is \(2, 3, 4, 5\), not \(2, 3, 5\) x pairs"):
+        read_midpoint_pairs(tmp_path / "bad.npz")
+
+
+# --------------------------------------------------------------------------
+# The classifier's accuracy
+# --------------------------------------------------------------------------
+
+
+def test_wilson_interval():
+    # No success in 10: the upper end is z^2 / (n + z^2) = 0.2775 (Brown, Cai & DasGupta 2001).
+    low, high = wilson_interval(0, 10, 0.95)
+    assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(0.27754, abs=1e-5)
+    low, high = wilson_interval(492, 500, 0.95)
+    assert low < 0.984 < high and high < 1.0
+    assert (low, high) == pytest.approx(tuple(1 - value for value in reversed(wilson_interval(8, 500, 0.95))))
+    assert wilson_interval(500, 500, 0.95)[1] == 1.0
+    with pytest.raises(ValueError):
+        wilson_interval(0, 0, 0.95)
+
+
+def test_classifier_interval_and_what_its_bar_allows():
+    metrics = {"test_accuracy": 0.984, "min_accuracy": 0.985, "meets_bar": False, "test_size": 500}
+    result = classifier_with_interval(metrics, 0.95)
+    assert result["errors"] == 8 and result["errors_allowed"] == 7
+    assert (result["accuracy_ci_low"], result["accuracy_ci_high"]) == wilson_interval(492, 500, 0.95)
+    assert classifier_with_interval({**metrics, "min_accuracy": 0.97}, 0.95)["errors_allowed"] == 15
+    assert classifier_with_interval({**metrics, "min_accuracy": 1.0}, 0.95)["errors_allowed"] == 0
+
+
+# --------------------------------------------------------------------------
+# The summary step's options
+# --------------------------------------------------------------------------
+
+
+def test_summary_step_reads_replicate_options():
+    read = study_summary._by_replicate(["1=a.json", "2=b.json", "1=c.json"], "--replicate-statistics", str.upper)
+    assert read == {1: ["A.JSON", "C.JSON"], 2: ["B.JSON"]}
+    for bad in ["a.json", "x=a.json", "1="]:
+        with pytest.raises(LatentspaceError, match="--replicate-statistics: expected REPLICATE=PATH"):
+            study_summary._by_replicate([bad], "--replicate-statistics", str)
+
+
+def test_model_row_of_every_replicate_has_the_numbers():
+    row = model_row(statistics(2))
+    assert all(name in row for name in MODEL_NUMBERS)
+    assert across_replicates.COVERS_PAIRS in interval_covers(1)
