@@ -18,9 +18,10 @@ Every random draw (initial weights, dropout, batch order, shifts) comes from ``s
 
 from __future__ import annotations
 
+import math
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from torch import nn
@@ -47,6 +48,7 @@ class ClassifierSettings:
     max_shift_px: int  # random translation of the training images; 0: none
     max_rotation_degrees: float = 0.0  # random rotation of the training images; 0: none
     max_scale_change: float = 0.0  # random scaling by 1 +- this; 0: none
+    members: int = 1  # networks trained from their own seeds whose probabilities are averaged
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -69,6 +71,9 @@ class ClassifierSettings:
             raise LatentspaceError(
                 f"study.classifier.max_scale_change: expected at least 0 and below 0.5, got {self.max_scale_change}"
             )
+
+        if self.members < 1:
+            raise LatentspaceError(f"study.classifier.members: expected at least 1, got {self.members}")
 
     @property
     def affine(self) -> bool:
@@ -93,6 +98,24 @@ class DigitClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Intensities (B, 784) in [0, 1] -> logits (B, 10)."""
         return self.head(self.features(x.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE)))
+
+
+class ClassifierEnsemble(nn.Module):
+    """Several DigitClassifiers whose class probabilities are averaged (a small ensemble).
+
+    ``forward`` returns the log of the averaged probabilities, so that a softmax of its
+    output, as for a single network, gives them.
+    """
+
+    def __init__(self, members: list[DigitClassifier]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.dropout = members[0].dropout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Intensities (B, 784) in [0, 1] -> log of the members' mean class probabilities (B, 10)."""
+        log_probabilities = torch.stack([F.log_softmax(member(x), dim=-1) for member in self.members])  # (K, B, 10)
+        return torch.logsumexp(log_probabilities, dim=0) - math.log(len(self.members))
 
 
 def random_shifts(images: torch.Tensor, max_shift_px: int, generator: torch.Generator) -> torch.Tensor:
@@ -138,8 +161,29 @@ def train_classifier(
     train_labels: torch.Tensor,
     settings: ClassifierSettings,
     reporter: EpochReporter | None = None,
+) -> tuple[DigitClassifier | ClassifierEnsemble, list[float]]:
+    """Train on images (N, 784) with labels (N,) on their device; returns the model and the loss per epoch.
+
+    With ``settings.members`` > 1, member k trains as a single network would with seed
+    ``seed + 2 k`` (its generators use seed + 2 k and seed + 2 k + 1), and the result is
+    their ensemble; the losses are the members' mean per epoch.
+    """
+    if settings.members == 1:
+        return _train_network(train_x, train_labels, settings, reporter)
+    trained = [
+        _train_network(train_x, train_labels, replace(settings, seed=settings.seed + 2 * member, members=1), reporter)
+        for member in range(settings.members)
+    ]
+    losses = [sum(values) / len(values) for values in zip(*(losses for _, losses in trained))]
+    return ClassifierEnsemble([network for network, _ in trained]).eval(), losses
+
+
+def _train_network(
+    train_x: torch.Tensor,
+    train_labels: torch.Tensor,
+    settings: ClassifierSettings,
+    reporter: EpochReporter | None = None,
 ) -> tuple[DigitClassifier, list[float]]:
-    """Train on images (N, 784) with labels (N,) on their device; returns the model and the loss per epoch."""
     device = train_x.device
     torch.manual_seed(settings.seed)  # initial weights and dropout masks
     classifier = DigitClassifier().to(device)
@@ -199,24 +243,34 @@ def accuracy(probabilities: torch.Tensor, labels: torch.Tensor) -> float:
     return (probabilities.argmax(dim=-1) == labels).sum().item() / len(labels)
 
 
-def save_classifier(path: str | os.PathLike, classifier: DigitClassifier, settings: ClassifierSettings) -> None:
+def save_classifier(
+    path: str | os.PathLike, classifier: DigitClassifier | ClassifierEnsemble, settings: ClassifierSettings
+) -> None:
     """Weights and settings only (plain tensors and numbers), loadable with weights_only=True.
 
-    The same classifier gives the same bytes."""
+    ``state_dict`` holds one network's weights, or an ensemble's as one state dict whose
+    keys start with ``members.<k>.``. The same classifier gives the same bytes."""
     payload = {
         "format_version": FORMAT_VERSION,
         "dropout": classifier.dropout,
         "settings": asdict(settings),
         "state_dict": cpu_state_dict(classifier),
     }
+    if isinstance(classifier, ClassifierEnsemble):
+        payload["members"] = len(classifier.members)
     save_torch_payload(payload, path)
 
 
-def load_classifier(path: str | os.PathLike, device: torch.device | str = "cpu") -> DigitClassifier:
+def load_classifier(
+    path: str | os.PathLike, device: torch.device | str = "cpu"
+) -> DigitClassifier | ClassifierEnsemble:
     payload = read_torch_payload(path, CLASSIFIER_FILE, ("format_version", "dropout", "state_dict"), map_location=device)
     if payload["format_version"] != FORMAT_VERSION:
         raise damaged(path, f"format version {payload['format_version']!r}, not {FORMAT_VERSION}", CLASSIFIER_FILE)
     with checked_contents(path, CLASSIFIER_FILE):
-        classifier = DigitClassifier(float(payload["dropout"]))
+        dropout = float(payload["dropout"])
+        members = int(payload.get("members", 1))
+        classifier = (DigitClassifier(dropout) if members == 1
+                      else ClassifierEnsemble([DigitClassifier(dropout) for _ in range(members)]))
         classifier.load_state_dict(payload["state_dict"])
     return classifier.to(device).eval()
