@@ -398,3 +398,76 @@ def test_model_row_of_every_replicate_has_the_numbers():
     row = model_row(statistics(2))
     assert all(name in row for name in MODEL_NUMBERS)
     assert across_replicates.COVERS_PAIRS in interval_covers(1)
+
+
+# --------------------------------------------------------------------------
+# The summary's fields, pinned (each one a value the page or a figure reads)
+# --------------------------------------------------------------------------
+
+
+def test_every_field_of_a_one_replicate_summary():
+    stats = [statistics(2, iwae=-90.0), statistics(50, iwae=-95.0)]
+    stats[0]["iwae_minus_elbo_nats"], stats[1]["iwae_minus_elbo_nats"] = 2.0, 7.0
+    summary = build_summary(SETTINGS, classifier(0.98), list(reversed(stats)), midpoint_rows({}))
+    assert summary["settings"] == SETTINGS
+    assert summary["latent_dims"] == [2, 50]
+    assert (summary["largest_latent_dim"], summary["smallest_latent_dim"]) == (50, 2)
+    assert summary["methods"] == [{"name": "lerp", "label": "lerp"}, {"name": "slerp", "label": "slerp"},
+                                  {"name": "distribution_matched", "label": "distribution-matched"}]
+    assert summary["baseline_method"] == "lerp"
+    assert summary["sources"] == [{"name": "prior", "label": "prior draws"},
+                                  {"name": "encoded", "label": "encoded test digits"}]
+    assert summary["likelihood"] == {"best_latent_dim": 2, "iwae_minus_elbo_min_nats": 2.0,
+                                     "iwae_minus_elbo_max_nats": 7.0}
+    assert summary["classifier"]["test_accuracy"] == 0.98 and summary["classifier"]["errors"] == 2
+    assert summary["classifier"]["errors_allowed"] == 3
+    assert summary["classifier"]["accuracy_interval_method"] == "Wilson score interval"
+    model = summary["models"][0]
+    assert model["kl_share"] == 0.9 and model["kl_total_nats"] == pytest.approx(9.0)
+    assert model["units_for_kl_share"] == 2 and model["kl_per_dim_nats"] == [4.5, 4.5]
+    assert (model["posterior_mean_place"], model["posterior_draw_place"]) == ("within", "within")
+    table = summary["midpoint_table"]
+    assert [(row["latent_dim"], row["source"], row["source_label"]) for row in table] == [
+        (2, "prior", "prior draws"), (2, "encoded", "encoded test digits"),
+        (50, "prior", "prior draws"), (50, "encoded", "encoded test digits")]
+    cell = table[0]["methods"]["lerp"]
+    assert cell["norm_ratio"] == 0.7
+    for name in ("confidence_gap", "entropy_gap", "distance_gap"):
+        assert cell[name] == {"mean": -0.1, "ci_low": -0.15, "ci_high": -0.05, "sign": -1}
+    assert table[0]["methods"]["slerp"]["norm_ratio"] == 1.0
+    assert len(summary["midpoints"]) == len(LATENT_DIMS) * len(SOURCES) * len(METHODS) * len(METRICS)
+    replicates = summary["replicates"]
+    assert replicates["method"] == "percentile bootstrap over the pairs of one model"
+    assert replicates["disagreements"] == []
+    assert replicates["figure"]["method_label"] == "slerp"
+    assert [row["source_label"] for row in replicates["figure"]["rows"]] == ["prior draws"] * 2 + ["encoded test digits"] * 2
+    assert [entry["latent_dim"] for entry in replicates["models"]] == [2, 50]
+
+
+def test_the_best_latent_size_is_the_highest_iwae():
+    stats = [statistics(2, iwae=-95.0), statistics(50, iwae=-90.0)]
+    assert build_summary(SETTINGS, classifier(), stats, midpoint_rows({}))["likelihood"]["best_latent_dim"] == 50
+
+
+def test_a_summary_of_several_replicates_averages_the_models_and_names_its_method():
+    summary = summary_of_replicates([{}, {}])
+    assert summary["replicates"]["method"] == across_replicates.METHOD
+    assert summary["models"][0]["test_iwae_nats"] == -100.5
+    assert summary["latent_dims"] == [2, 50] and summary["largest_latent_dim"] == 50
+    with pytest.raises(ValueError, match="latent size 50 lacks the statistics of some replicate"):
+        build_summary(SETTINGS, classifier(), [statistics(2), statistics(50)], midpoint_rows({}),
+                      [([statistics(2)], midpoint_rows({}))], [replicate_pairs({}), replicate_pairs({})])
+
+
+def test_disagreements_cover_the_worded_verdicts_only():
+    # Replicates disagree on slerp - lerp confidence at z = 2 (prior); nothing else moves sign.
+    summary = summary_of_replicates([{2: 0.5}, {2: -0.5}])
+    keys = {(entry["latent_dim"], entry["source"], entry["method"], entry["metric"])
+            for entry in summary["replicates"]["disagreements"]}
+    assert (2, "prior", "slerp", CONFIDENCE) in keys
+    assert all(metric in ("classifier_confidence", "nearest_train_distance") for _, _, _, metric in keys)
+    assert all(method != BASELINE_METHOD for _, _, method, _ in keys)
+    entry = next(entry for entry in summary["replicates"]["disagreements"]
+                 if (entry["latent_dim"], entry["source"], entry["method"]) == (2, "prior", "slerp")
+                 and entry["metric"] == CONFIDENCE)
+    assert (entry["source_label"], entry["method_label"]) == ("prior draws", "slerp")
