@@ -471,3 +471,25 @@ def test_disagreements_cover_the_worded_verdicts_only():
                  if (entry["latent_dim"], entry["source"], entry["method"]) == (2, "prior", "slerp")
                  and entry["metric"] == CONFIDENCE)
     assert (entry["source_label"], entry["method_label"]) == ("prior draws", "slerp")
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_figure_draws_each_replicate_and_the_interval_across_them(count):
+    import matplotlib.pyplot as plt
+
+    from latentspace.figures.study_replicates import replicate_midpoint_figure
+
+    summary = summary_of_replicates([{50: 0.1 * (replicate + 1)} for replicate in range(count)])
+    fig = replicate_midpoint_figure(summary["replicates"]["figure"])
+    try:
+        for ax in fig.axes:
+            bars = ax.containers
+            assert len(bars) == len(LATENT_DIMS) * (count + 1)
+            across = [bar for bar in bars if bar.lines[0].get_color() == "#000000"]
+            assert len(across) == len(LATENT_DIMS)
+        prior_50 = next(row for row in summary["replicates"]["figure"]["rows"]
+                        if (row["source"], row["latent_dim"]) == ("prior", 50))
+        drawn = fig.axes[0].containers[-1].lines[0].get_ydata()
+        assert drawn[0] == pytest.approx(prior_50["mean"])
+    finally:
+        plt.close(fig)

@@ -17,9 +17,11 @@ from latentspace.figures.style import GRID_ALPHA, REFERENCE_COLOR, SLERP_COLOR
 from latentspace.study.labels import SOURCE_LABELS, SOURCES
 
 ACROSS_COLOR = "#000000"
-# Horizontal room of one latent size: replicates spread over REPLICATE_SPAN, the across bar at ACROSS_OFFSET.
-REPLICATE_SPAN = 0.5
-ACROSS_OFFSET = 0.35
+# Horizontal room of one latent size (1 apart): the replicates spread over
+# [REPLICATE_START, REPLICATE_START + REPLICATE_SPAN], the across bar at ACROSS_OFFSET.
+REPLICATE_START = -0.4
+REPLICATE_SPAN = 0.4
+ACROSS_OFFSET = 0.25
 
 
 def replicate_midpoint_figure(figure: dict) -> "plt.Figure":
@@ -35,7 +37,7 @@ def replicate_midpoint_figure(figure: dict) -> "plt.Figure":
             replicates = row["replicates"]
             count = len(replicates)
             for index, replicate in enumerate(replicates):
-                x = position - ACROSS_OFFSET + (index / max(count - 1, 1) - 0.5) * REPLICATE_SPAN * (count > 1)
+                x = position + REPLICATE_START + REPLICATE_SPAN * (index / (count - 1) if count > 1 else 0.5)
                 ax.errorbar(
                     x, replicate["mean"],
                     yerr=[[replicate["mean"] - replicate["ci_low"]], [replicate["ci_high"] - replicate["mean"]]],
@@ -48,8 +50,9 @@ def replicate_midpoint_figure(figure: dict) -> "plt.Figure":
                 label="across replicates" if position == 0 else None,
             )
         ax.axhline(0.0, color=REFERENCE_COLOR, linewidth=0.8, linestyle=":")
-        ax.set_xticks(range(len(latent_dims)), [f"z = {dim}" for dim in latent_dims])
-        ax.set_xlim(-0.8, len(latent_dims) - 0.2)
+        centre = (REPLICATE_START + ACROSS_OFFSET) / 2
+        ax.set_xticks([position + centre for position in range(len(latent_dims))], [f"z = {dim}" for dim in latent_dims])
+        ax.set_xlim(REPLICATE_START - 0.3, len(latent_dims) - 1 + ACROSS_OFFSET + 0.3)
         ax.grid(alpha=GRID_ALPHA, axis="y")
         ax.set_title(f"between {SOURCE_LABELS[source]}", fontsize=10)
         if source_index == 0:
