@@ -30,6 +30,10 @@ from latentspace.study.across_replicates import (
 from latentspace.study.labels import BASELINE_METHOD, METHODS, METRICS, SOURCES
 from latentspace.study.tables import (
     build_summary,
+    rows_to_csv,
+    shell_place,
+    typed_rows,
+    units_for_kl_share,
     classifier_with_interval,
     interval,
     interval_sign,
@@ -493,3 +497,45 @@ def test_the_figure_draws_each_replicate_and_the_interval_across_them(count):
         assert drawn[0] == pytest.approx(prior_50["mean"])
     finally:
         plt.close(fig)
+
+
+# --------------------------------------------------------------------------
+# The tables' boundaries
+# --------------------------------------------------------------------------
+
+
+def test_csv_text_ignores_extra_keys_and_ends_lines_with_newlines_only():
+    text = rows_to_csv([{"latent_dim": 2, "source": "prior", "unexpected": 1.0}], ("latent_dim", "source", "mean"))
+    assert text == "latent_dim,source,mean\n2,prior,\n"
+
+
+def test_typed_rows_skip_empty_cells_only_and_keep_integers():
+    rows = typed_rows([{"latent_dim": "2", "gap_mean": "", "source": "prior", "mean": "0.5", "active_units": "3"}])
+    assert rows == [{"latent_dim": 2, "source": "prior", "mean": 0.5, "active_units": 3}]
+    assert isinstance(rows[0]["latent_dim"], int) and isinstance(rows[0]["active_units"], int)
+    assert isinstance(rows[0]["mean"], float)
+
+
+def test_shell_place_at_the_edges_of_the_prior_range():
+    model = {"prior_draw_norm_ratio_q05": 0.9, "prior_draw_norm_ratio_q95": 1.1}
+    assert [shell_place(model, ratio) for ratio in (0.9, 1.1, 0.8999, 1.1001)] == ["within", "within", "below", "above"]
+
+
+def test_units_for_kl_share_boundaries():
+    assert units_for_kl_share([3.0, 1.0], 0.75) == 1          # exactly the share: enough
+    assert units_for_kl_share([3.0, 1.0], 0.76) == 2
+    assert units_for_kl_share([1.0, 1.0], 1.5) == 2           # never reached: every unit
+
+
+def test_a_replicate_at_zero_does_not_withhold_a_verdict():
+    assert verdict_sign(-0.2, -0.1, [0.0, -0.3]) == -1
+    assert verdict_sign(0.1, 0.2, [0.0, 0.3]) == 1
+
+
+def test_summary_rows_across_replicates_carry_their_replicates_and_places():
+    summary = summary_of_replicates([{50: 0.3}, {50: 0.2}])
+    for row in summary["midpoints"]:
+        assert not any(key.endswith("_across") for key in row), row
+        assert len(row["gap"]["replicates"]) == 2 and "replicates_disagree" in row["gap"]
+        if row["metric"] == "latent_norm_ratio":
+            assert row["endpoints_place"] == "within" and row["midpoint_place"] == ("below" if row["method"] == "lerp" else "within")
