@@ -5,6 +5,8 @@
 # into CSV tables and results/study/study_summary.json, which the site renders. Each
 # rule's params hold only the study settings it uses: changing study.pairs re-runs the
 # interpolation jobs, the summary, its figures and the site, never a model or the classifier.
+# With `replicates` above 1, the *_replicate rules measure the other trained models of each
+# size, and the summary gives every number across them (latentspace.study.across_replicates).
 
 from latentspace.study.labels import METRICS as STUDY_METRICS
 
