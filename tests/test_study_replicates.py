@@ -180,6 +180,7 @@ def test_interval_sign_and_verdict_at_their_boundaries():
     assert verdict_sign(0.1, 0.2, [0.3, 0.2, -1e-9]) == 0        # one below 0: withheld
     assert verdict_sign(-0.2, -0.1, [-0.3, 1e-9]) == 0
     assert replicates_disagree([0.1, -0.1]) and not replicates_disagree([0.1, 0.0]) and not replicates_disagree([-1.0])
+    assert not replicates_disagree([0.0, 0.3]) and not replicates_disagree([-0.3, 0.0]) and not replicates_disagree([0.0])
 
 
 def test_interval_with_replicates_lists_them_and_withholds_a_disputed_verdict():
@@ -539,3 +540,18 @@ def test_summary_rows_across_replicates_carry_their_replicates_and_places():
         assert len(row["gap"]["replicates"]) == 2 and "replicates_disagree" in row["gap"]
         if row["metric"] == "latent_norm_ratio":
             assert row["endpoints_place"] == "within" and row["midpoint_place"] == ("below" if row["method"] == "lerp" else "within")
+
+
+def test_the_largest_and_smallest_latent_sizes_of_three():
+    stats = [statistics(dim) for dim in (10, 2, 50)]
+    rows = [row for row in midpoint_rows({})] + [{**row, "latent_dim": 10} for row in midpoint_rows({}) if row["latent_dim"] == 2]
+    summary = build_summary(SETTINGS, classifier(), stats, rows)
+    assert summary["latent_dims"] == [2, 10, 50]
+    assert (summary["largest_latent_dim"], summary["smallest_latent_dim"]) == (50, 2)
+
+
+def test_wilson_interval_of_one_trial_and_its_message():
+    assert wilson_interval(1, 1, 0.95)[1] == 1.0 and wilson_interval(0, 1, 0.95)[0] == 0.0
+    assert 0.0 < wilson_interval(1, 1, 0.95)[0] < 1.0
+    with pytest.raises(ValueError, match="wilson_interval: expected at least one trial, got 0"):
+        wilson_interval(0, 0, 0.95)

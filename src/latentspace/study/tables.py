@@ -134,9 +134,7 @@ def verdict_sign(low: float, high: float, replicate_means: list[float] = ()) -> 
     moves with the training (one replicate's mean above 0, another's below) is not called
     measurable, whatever its interval.
     """
-    if any(value > 0 for value in replicate_means) and any(value < 0 for value in replicate_means):
-        return 0
-    return interval_sign(low, high)
+    return 0 if across_replicates.replicates_disagree(replicate_means) else interval_sign(low, high)
 
 
 def interval(mean: float, low: float, high: float, across: dict | None = None) -> dict:
@@ -153,7 +151,7 @@ def interval(mean: float, low: float, high: float, across: dict | None = None) -
         "mean": mean, "ci_low": low, "ci_high": high, "sign": verdict_sign(low, high, means),
         "replicates": [{**replicate, "sign": interval_sign(replicate["ci_low"], replicate["ci_high"])}
                        for replicate in across["replicates"]],
-        "replicates_disagree": min(means) < 0 < max(means),
+        "replicates_disagree": across_replicates.replicates_disagree(means),
     }
 
 
