@@ -555,3 +555,81 @@ def test_wilson_interval_of_one_trial_and_its_message():
     assert 0.0 < wilson_interval(1, 1, 0.95)[0] < 1.0
     with pytest.raises(ValueError, match="wilson_interval: expected at least one trial, got 0"):
         wilson_interval(0, 0, 0.95)
+
+
+# --------------------------------------------------------------------------
+# The arithmetic, against closed forms
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [0.0, 0.05, 0.3, 0.5, 0.7, 0.95, 1.0])
+def test_incomplete_beta_against_closed_forms(x):
+    beta = across_replicates._regularized_incomplete_beta
+    assert beta(x, 1.0, 1.0) == pytest.approx(x, abs=1e-12)
+    assert beta(x, 3.0, 1.0) == pytest.approx(x**3, abs=1e-12)
+    assert beta(x, 1.0, 2.5) == pytest.approx(1 - (1 - x) ** 2.5, abs=1e-12)
+    assert beta(x, 0.5, 0.5) == pytest.approx(2 / math.pi * math.asin(math.sqrt(x)), abs=1e-10)
+
+
+def test_student_t_cdf_is_symmetric():
+    for degrees in (1.0, 2.5, 30.0):
+        for value in (0.3, 2.0, 12.0):
+            lower = across_replicates.student_t_cdf(-value, degrees)
+            assert lower == pytest.approx(1 - across_replicates.student_t_cdf(value, degrees), abs=1e-12)
+            assert lower < 0.5
+    assert across_replicates.student_t_cdf(0.0, 3.0) == pytest.approx(0.5)
+    # t with 1 degree of freedom is Cauchy: F(t) = 1/2 + atan(t) / pi.
+    assert across_replicates.student_t_cdf(1.7, 1.0) == pytest.approx(0.5 + math.atan(1.7) / math.pi, abs=1e-12)
+
+
+def test_crossed_variance_and_interval_match_the_mean_squares_by_hand():
+    values = np.array([[1.0, 2.0, 4.0, 3.0], [2.0, 2.5, 5.0, 4.5], [0.5, 2.0, 3.0, 3.5]])
+    replicates, pairs = values.shape
+    grand = values.mean()
+    rows, columns = values.mean(axis=1), values.mean(axis=0)
+    ms_rows = sum(pairs * (row - grand) ** 2 for row in rows) / (replicates - 1)
+    ms_columns = sum(replicates * (column - grand) ** 2 for column in columns) / (pairs - 1)
+    ms_error = sum((values[r, p] - rows[r] - columns[p] + grand) ** 2
+                   for r in range(replicates) for p in range(pairs)) / ((replicates - 1) * (pairs - 1))
+    terms = [((ms_rows - ms_error) / (replicates * pairs), replicates - 1),
+             ((ms_columns - ms_error) / (replicates * pairs), pairs - 1),
+             (ms_error / (replicates * pairs), (replicates - 1) * (pairs - 1))]
+    assert all(term > 0 for term, _ in terms)  # no floor at work in this example
+    variance = sum(term for term, _ in terms)
+    degrees = variance**2 / sum(term**2 / df for term, df in terms)
+    assert crossed_variance(values) == pytest.approx((variance, degrees), rel=1e-12)
+    half_width = across_replicates.student_t_quantile(0.975, degrees) * math.sqrt(variance)
+    assert crossed_interval(values, 0.95) == pytest.approx(
+        {"mean": grand, "ci_low": grand - half_width, "ci_high": grand + half_width}, rel=1e-12)
+    # A component estimated below 0 counts as 0.
+    flat_rows = values - values.mean(axis=1, keepdims=True) + grand     # no training effect at all
+    assert crossed_variance(flat_rows)[0] == pytest.approx(
+        (max(0.0, ms_columns - ms_error) + ms_error) / (replicates * pairs), rel=0.5)
+    assert crossed_interval(np.ones((2, 2)), 0.95)["ci_low"] == 1.0   # the smallest design
+
+
+def test_midpoint_across_one_replicate_and_several():
+    row = {"gap_mean": 0.2, "gap_ci_low": 0.1, "gap_ci_high": 0.3}
+    assert across_replicates.midpoint_across([row], None, "gap", 0.95) == {
+        "mean": 0.2, "ci_low": 0.1, "ci_high": 0.3,
+        "replicates": [{"replicate": 0, "mean": 0.2, "ci_low": 0.1, "ci_high": 0.3}]}
+    two = across_replicates.midpoint_across([row, {**row, "gap_mean": 0.4}], [np.array([0.1, 0.3]), np.array([0.3, 0.5])],
+                                            "gap", 0.95)
+    assert [entry["replicate"] for entry in two["replicates"]] == [0, 1] and two["mean"] == pytest.approx(0.3)
+
+
+def test_mean_statistics_keeps_the_first_replicates_words_and_flags():
+    first, second = statistics(4), statistics(4)
+    first.update(device="cpu", converged=True)
+    second.update(device="cuda", converged=False)
+    averaged = mean_statistics([first, second])
+    assert averaged["device"] == "cpu" and averaged["converged"] is True
+
+
+def test_midpoint_pairs_file_names_itself_when_damaged(tmp_path):
+    np.savez(tmp_path / "bad.npz", latent_dim=np.asarray(2), gaps=np.zeros((2, 3, 5, 4)), minus_lerp=np.zeros((2, 3, 5, 3)))
+    with pytest.raises(Exception, match="expected a midpoint pairs .npz of the study-interpolation step"):
+        read_midpoint_pairs(tmp_path / "bad.npz")
+    pairs = replicate_pairs({}, 0)[2]
+    save_midpoint_pairs(tmp_path / "good.npz", 2, {"gaps": pairs["gaps"], "minus_lerp": pairs["minus_lerp"]})
+    assert np.array_equal(read_midpoint_pairs(tmp_path / "good.npz")["minus_lerp"], pairs["minus_lerp"])
