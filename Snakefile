@@ -21,7 +21,8 @@ validate_config(config, workflow.source_path("workflow/schemas/config.schema.yam
 # refused job after job ("Invalid generic resource (gres) specification"); say it once.
 onstart:
     if workflow.executor_plugin.name == "slurm" and any(
-        job.rule.name == "train" for job in workflow.dag.needrun_jobs()
+        job.rule.name in ("train", "train_replicate")
+        for job in workflow.dag.needrun_jobs()
     ):
         check_slurm_gpus(config["train"]["resources"]["gpu"])
 

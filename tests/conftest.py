@@ -83,3 +83,31 @@ def pipeline_run(tmp_path_factory) -> Path:
     if result.returncode != 0:
         pytest.fail(f"snakemake failed (exit {result.returncode}):\n{result.stderr[-6000:]}")
     return workdir
+
+
+# The run with replicates: the reduced config with this many models per latent size.
+REPLICATES = 2
+
+
+@pytest.fixture(scope="session")
+def replicates_run(pipeline_run, tmp_path_factory) -> dict:
+    """The reduced run grown to REPLICATES replicates: a copy of ``pipeline_run``'s folder, planned
+    with ``snakemake -n`` and then run with ``--config replicates=2``, so that only the new
+    replicates' jobs (and what gathers them) run. Returns the folder, the dry run's output and the
+    bytes of every file of replicate 0's models and study before the run.
+    """
+    workdir = tmp_path_factory.mktemp("replicates") / "run"
+    shutil.copytree(pipeline_run, workdir, symlinks=True)
+    replicate_zero = sorted(
+        path for folder in ("results/models", "results/study") for path in (workdir / folder).glob("z*/*")
+        if path.is_file()
+    )
+    before = {path.relative_to(workdir): (path.read_bytes(), path.stat().st_mtime_ns) for path in replicate_zero}
+    option = ("--config", f"replicates={REPLICATES}")
+    planned = run_snakemake(workdir, "-n", *option)
+    if planned.returncode != 0:
+        pytest.fail(f"snakemake -n failed (exit {planned.returncode}):\n{planned.stderr[-6000:]}")
+    result = run_snakemake(workdir, *option)
+    if result.returncode != 0:
+        pytest.fail(f"snakemake with replicates failed (exit {result.returncode}):\n{result.stderr[-6000:]}")
+    return {"workdir": workdir, "planned": planned.stdout + planned.stderr, "before": before}

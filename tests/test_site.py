@@ -59,6 +59,7 @@ STILL_ASSETS = {
     "training_curves": "svg",
     "study_latent_norms": "svg",
     "study_midpoint_gaps": "svg",
+    "study_replicate_midpoints": "svg",
     **{f"study_path_{metric}": "svg" for metric in (
         "latent_norm_ratio", "classifier_confidence", "classifier_entropy_nats",
         "prior_log_density_nats", "nearest_train_distance",
@@ -391,7 +392,7 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = (), study: dict | None 
         (folder / f"metrics{dim}.json").write_text(json.dumps(metrics))
         arguments += ["--metrics", str(folder / f"metrics{dim}.json")]
     (folder / "train.tsv").write_text(BENCHMARK_TSV)
-    config = {"seed": 3, "latent_dims": [2, 10], "model": {"hidden_dims": [64]},
+    config = {"seed": 3, "latent_dims": [2, 10], "replicates": 1, "model": {"hidden_dims": [64]},
               "train": {"epochs": 3, "batch_size": 128, "learning_rate": 0.001},
               "figures": {"latent_grid": {"extent": 2.0, "steps": 2}}, "study": {"confidence_level": 0.95}}
     arguments += ["--benchmark", f"train (latent_dim 2)={folder / 'train.tsv'}", "--run-config-json", json.dumps(config)]

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REDUCED_CONFIG, REPO_ROOT, copy_workflow, snakemake_env
+from conftest import REDUCED_CONFIG, REPLICATES, REPO_ROOT, copy_workflow, snakemake_env
 
 # A real SLURM cluster: kept out of the fast loop (pytest -m "not slow").
 pytestmark = pytest.mark.slow
@@ -95,9 +95,18 @@ def slurm_command(env: dict, *args: str) -> str:
     return result.stdout
 
 
+# The SLURM run trains REPLICATES replicates of every studied size: one job per (size, replicate).
+STUDY_DIMS = [latent_dim for latent_dim in REDUCED["latent_dims"] if latent_dim >= 2]
+
+
+def replicate_target(latent_dim: int, replicate: int) -> str:
+    return f"results/models/z{latent_dim}/replicate{replicate}/model.pt"
+
+
 def targets() -> list[str]:
     """The trained models and the two figures made from them: the rest of the DAG adds no SLURM job."""
     models = [model_target(latent_dim) for latent_dim in REDUCED["latent_dims"]]
+    models += [replicate_target(dim, replicate) for dim in STUDY_DIMS for replicate in range(1, REPLICATES)]
     return [*models, "results/figures/f02_latent_grid.png", "results/figures/training_curves.svg"]
 
 
@@ -130,8 +139,9 @@ def slurm_run(slurm_env, tmp_path_factory) -> tuple[Path, str]:
     workdir = copy_workflow(tmp_path_factory.mktemp("slurm-pipeline"))
     started = time.monotonic()
     result = slurm_snakemake(
-        workdir, slurm_env, "--configfile", str(REDUCED_CONFIG), "--cores", "2", *QUICK_POLLS, *targets()
-    )  # --cores: for the local rules
+        workdir, slurm_env, *QUICK_POLLS, *targets(), "--config", f"replicates={REPLICATES}", "--cores", "2",
+        "--configfile", str(REDUCED_CONFIG),
+    )  # --cores: for the local rules; --configfile last, as it takes several values
     output = result.stdout + result.stderr
     if result.returncode != 0:
         pytest.fail(f"snakemake with SLURM failed (exit {result.returncode}):\n{output[-6000:]}")
@@ -142,13 +152,22 @@ def slurm_run(slurm_env, tmp_path_factory) -> tuple[Path, str]:
 def test_training_jobs_ran_as_slurm_jobs(slurm_env, slurm_run):
     workdir, output = slurm_run
     submitted = {int(job_id): Path(log) for job_id, log in SUBMITTED.findall(output)}
-    assert len(submitted) == len(REDUCED["latent_dims"]), output[-4000:]  # one per model, nothing else
+    replicate_jobs = len(STUDY_DIMS) * (REPLICATES - 1)
+    # One job per model, replicates included, and nothing else.
+    assert len(submitted) == len(REDUCED["latent_dims"]) + replicate_jobs, output[-4000:]
+    rules = {}
     for job_id, batch_log in submitted.items():
-        assert batch_log.is_relative_to(workdir / ".snakemake" / "slurm_logs" / "rule_train")
+        rule = batch_log.relative_to(workdir / ".snakemake" / "slurm_logs").parts[0]
+        rules[rule] = rules.get(rule, 0) + 1
         assert batch_log.is_file() and batch_log.name == f"{job_id}.log"
         state = slurm_command(slurm_env, "scontrol", "show", "job", str(job_id))
         assert "JobState=COMPLETED" in state and "ExitCode=0:0" in state, state
+    assert rules == {"rule_train": len(REDUCED["latent_dims"]), "rule_train_replicate": replicate_jobs}
     training_logs = "".join((workdir / "results" / "logs" / "train" / f"z{d}.log").read_text() for d in REDUCED["latent_dims"])
+    training_logs += "".join(
+        (workdir / "results" / "logs" / "train" / f"z{d}_replicate{r}.log").read_text()
+        for d in STUDY_DIMS for r in range(1, REPLICATES)
+    )
     assert sorted(int(i) for i in re.findall(r"in SLURM job (\d+)", training_logs)) == sorted(submitted)
     for local_rule in ("data", "latent_grid", "training_curves"):
         assert f"localrule {local_rule}:" in output
@@ -166,8 +185,12 @@ def metrics_without_timings(path: Path) -> dict:
     return metrics
 
 
-def test_outputs_equal_a_local_run(slurm_run, pipeline_run):
+def test_outputs_equal_a_local_run(slurm_run, pipeline_run, replicates_run):
     workdir, _ = slurm_run
+    for latent_dim in STUDY_DIMS:
+        for replicate in range(1, REPLICATES):
+            path = replicate_target(latent_dim, replicate)
+            assert (workdir / path).read_bytes() == (replicates_run["workdir"] / path).read_bytes(), path
     for latent_dim in REDUCED["latent_dims"]:
         folder = Path("results") / "models" / f"z{latent_dim}"
         assert (workdir / folder / "model.pt").read_bytes() == (pipeline_run / folder / "model.pt").read_bytes()

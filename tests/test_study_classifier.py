@@ -11,12 +11,14 @@ from latentspace.datasets import images_to_vectors
 from latentspace.errors import LatentspaceError
 from latentspace.idx_format import read_image_label_pair
 from latentspace.study.classifier import (
+    ClassifierEnsemble,
     ClassifierSettings,
     DigitClassifier,
     accuracy,
     confidence_and_entropy,
     load_classifier,
     predict_probabilities,
+    random_affine,
     random_shifts,
     save_classifier,
     train_classifier,
@@ -82,3 +84,40 @@ def test_saving_the_same_classifier_twice_gives_the_same_bytes(tmp_path):
     save_classifier(tmp_path / "a.pt", classifier, settings)
     save_classifier(tmp_path / "b.pt", classifier, settings)
     assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
+
+
+def test_random_affine_moves_a_digit_as_asked():
+    image = torch.zeros(1, 28, 28)
+    image[0, 10:18, 12:16] = 1.0  # a bar, 8 rows x 4 columns
+    flat = image.reshape(1, -1)
+    generator = torch.Generator().manual_seed(0)
+    assert torch.allclose(random_affine(flat, 0, 0.0, 0.0, generator), flat, atol=1e-6)  # nothing asked, nothing moves
+    rotated = random_affine(flat.repeat(64, 1), 0, 45.0, 0.0, torch.Generator().manual_seed(1)).reshape(64, 28, 28)
+    assert not torch.allclose(rotated[0], rotated[1])                      # each image its own angle
+    assert torch.allclose(rotated.sum(dim=(1, 2)), flat.sum().expand(64), rtol=0.15)  # ink kept (bilinear)
+    again = random_affine(flat.repeat(64, 1), 0, 45.0, 0.0, torch.Generator().manual_seed(1)).reshape(64, 28, 28)
+    assert torch.equal(rotated, again)                                     # seeded
+
+
+def test_an_ensemble_averages_its_members_and_saves_as_one_file(tmp_path):
+    torch.manual_seed(0)
+    x, y = torch.rand(64, 784), torch.randint(0, 10, (64,))
+    settings = ClassifierSettings(1, 32, 1e-3, 5, 2, 10.0, 0.1, members=2)
+    ensemble, losses = train_classifier(x, y, settings)
+    assert isinstance(ensemble, ClassifierEnsemble) and len(ensemble.members) == 2 and len(losses) == 1
+    member_probabilities = torch.stack([predict_probabilities(member, x) for member in ensemble.members])
+    torch.testing.assert_close(predict_probabilities(ensemble, x), member_probabilities.mean(dim=0))
+    save_classifier(tmp_path / "ensemble.pt", ensemble, settings)
+    reloaded = load_classifier(tmp_path / "ensemble.pt")
+    assert isinstance(reloaded, ClassifierEnsemble)
+    assert torch.equal(predict_probabilities(reloaded, x), predict_probabilities(ensemble, x))
+    # Member k is the network a one-member run with seed + 2k trains.
+    single, _ = train_classifier(x, y, ClassifierSettings(1, 32, 1e-3, 7, 2, 10.0, 0.1))
+    assert torch.equal(predict_probabilities(single, x), predict_probabilities(ensemble.members[1], x))
+
+
+def test_augmentation_and_ensemble_settings_are_checked():
+    for bad in ({"max_rotation_degrees": -1.0}, {"max_rotation_degrees": 46.0}, {"max_scale_change": 0.5},
+                {"members": 0}):
+        with pytest.raises(LatentspaceError, match="study.classifier."):
+            ClassifierSettings(1, 1, 1e-3, 0, 0, **bad)

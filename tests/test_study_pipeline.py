@@ -104,9 +104,11 @@ def test_study_steps_repeat_byte_for_byte(pipeline_run, tmp_path, step):
         arguments = [*common, "--classifier", str(results / "study" / "classifier.pt"), "--pairs", str(STUDY["pairs"]),
                      "--path-steps", str(STUDY["path_steps"]), "--bootstrap-resamples", str(STUDY["bootstrap_resamples"]),
                      "--confidence-level", str(STUDY["confidence_level"]),
-                     "--paths-out", str(tmp_path / "paths.csv"), "--midpoints-out", str(tmp_path / "midpoints.csv")]
+                     "--paths-out", str(tmp_path / "paths.csv"), "--midpoints-out", str(tmp_path / "midpoints.csv"),
+                     "--midpoint-pairs-out", str(tmp_path / "midpoint_pairs.npz")]
         expected = {tmp_path / "paths.csv": results / "study" / f"z{dim}" / "path_metrics.csv",
-                    tmp_path / "midpoints.csv": results / "study" / f"z{dim}" / "midpoints.csv"}
+                    tmp_path / "midpoints.csv": results / "study" / f"z{dim}" / "midpoints.csv",
+                    tmp_path / "midpoint_pairs.npz": results / "study" / f"z{dim}" / "midpoint_pairs.npz"}
     completed = subprocess.run([sys.executable, "-m", "latentspace", step, *arguments], env=snakemake_env(),
                                capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr

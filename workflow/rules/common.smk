@@ -6,8 +6,11 @@ import shlex
 from pathlib import Path
 
 from latentspace.code_version import step_source_hash
+from latentspace.replicates import training_seed
 
 LATENT_DIMS = sorted(config["latent_dims"])
+# Replicate 0 is the model the figures decode; 1, 2, ... are trained for the study only.
+REPLICATES = list(range(config["replicates"]))
 TEMPLATES_DIR = Path(workflow.basedir) / "site_templates"
 
 # Files the site carries, by the name templates use (assets[name]); each figure's .smk
@@ -20,11 +23,49 @@ def model_file(latent_dim, name):
     return f"results/models/z{latent_dim}/{name}"
 
 
-def training_checkpoint(latent_dim):
+def replicate_model_file(latent_dim, replicate, name):
+    """A file of replicate ``replicate`` (1, 2, ...) of the given latent size."""
+    return f"results/models/z{latent_dim}/replicate{replicate}/{name}"
+
+
+def study_file(study_dim, replicate, name):
+    """A study result of one model: replicate 0 directly under z{D}/, the others below it."""
+    if str(replicate) == "0":
+        return f"results/study/z{study_dim}/{name}"
+    return f"results/study/z{study_dim}/replicate{replicate}/{name}"
+
+
+def replicate_study_files(name, first=1):
+    """[REPLICATE=PATH] of every replicate from ``first`` and every studied size, for study-summary."""
+    return [
+        f"{replicate}={study_file(dim, replicate, name)}"
+        for replicate in REPLICATES[first:]
+        for dim in LATENT_DIMS
+        if dim >= 2
+    ]
+
+
+def training_checkpoint(latent_dim, replicate=0):
     """Where training saves its state every epoch and resumes from. Not a rule output, on
     purpose: Snakemake deletes the outputs of a failed job, and a preempted job must keep it.
     """
-    return f"results/checkpoints/z{latent_dim}/state.pt"
+    folder = (
+        f"z{latent_dim}"
+        if str(replicate) == "0"
+        else f"z{latent_dim}/replicate{replicate}"
+    )
+    return f"results/checkpoints/{folder}/state.pt"
+
+
+def train_options(replicate):
+    """The train step's settings for one replicate; replicate 0 trains with `seed` itself."""
+    return cli_options(
+        epochs=config["train"]["epochs"],
+        batch_size=config["train"]["batch_size"],
+        learning_rate=config["train"]["learning_rate"],
+        seed=training_seed(config["seed"], replicate),
+        device=config["device"],
+    )
 
 
 def step_code(step):
@@ -90,8 +131,9 @@ def cli_options(**options):
 
 
 # Values of the wildcards that occur in benchmark paths, so that every job's benchmark
-# file can be listed (the site reports how long each job took).
-BENCHMARK_WILDCARD_VALUES = {"latent_dim": LATENT_DIMS}
+# file can be listed (the site reports how long each job took). A key (rule, wildcard)
+# gives one rule's values where they differ from the wildcard's own.
+BENCHMARK_WILDCARD_VALUES = {"latent_dim": LATENT_DIMS, "replicate": REPLICATES[1:]}
 
 
 def job_benchmarks(exclude=()):
@@ -107,15 +149,19 @@ def job_benchmarks(exclude=()):
             continue
         pattern = str(step.benchmark)
         names = sorted(step.benchmark.get_wildcard_names())
-        unknown = [name for name in names if name not in BENCHMARK_WILDCARD_VALUES]
+        values_of = {
+            name: BENCHMARK_WILDCARD_VALUES.get(
+                (step.name, name), BENCHMARK_WILDCARD_VALUES.get(name)
+            )
+            for name in names
+        }
+        unknown = [name for name in names if values_of[name] is None]
         if unknown:
             raise ValueError(
                 f"{step.name}: benchmark {pattern} has wildcard(s) {', '.join(unknown)} "
                 "with no values in BENCHMARK_WILDCARD_VALUES (workflow/rules/common.smk)"
             )
-        for values in itertools.product(
-            *(BENCHMARK_WILDCARD_VALUES[name] for name in names)
-        ):
+        for values in itertools.product(*(values_of[name] for name in names)):
             assignment = dict(zip(names, values))
             label = ", ".join(f"{name} {value}" for name, value in assignment.items())
             job = f"{step.name} ({label})" if label else step.name

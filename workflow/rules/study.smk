@@ -5,6 +5,8 @@
 # into CSV tables and results/study/study_summary.json, which the site renders. Each
 # rule's params hold only the study settings it uses: changing study.pairs re-runs the
 # interpolation jobs, the summary, its figures and the site, never a model or the classifier.
+# With `replicates` above 1, the *_replicate rules measure the other trained models of each
+# size, and the summary gives every number across them (latentspace.study.across_replicates).
 
 from latentspace.study.labels import METRICS as STUDY_METRICS
 
@@ -13,6 +15,8 @@ STUDY_DIR = "results/study"
 # slerp needs at least two dimensions; a 1-D model is trained but not studied.
 STUDY_LATENT_DIMS = [dim for dim in LATENT_DIMS if dim >= 2]
 BENCHMARK_WILDCARD_VALUES["study_dim"] = STUDY_LATENT_DIMS
+# Replicates beyond the first are trained for the study's sizes only.
+BENCHMARK_WILDCARD_VALUES[("train_replicate", "latent_dim")] = STUDY_LATENT_DIMS
 DATASET = "results/data/dataset.npz"
 CLASSIFIER_MODEL = f"{STUDY_DIR}/classifier.pt"
 CLASSIFIER_METRICS = f"{STUDY_DIR}/classifier_metrics.json"
@@ -26,6 +30,9 @@ for _metric in STUDY_METRICS:
 SITE_ASSETS["study_midpoint_gaps"] = "results/figures/study_midpoint_gaps.svg"
 SITE_ASSETS["study_latent_norms"] = "results/figures/study_latent_norms.svg"
 SITE_ASSETS["study_f11_pair_scores"] = f"{STUDY_DIR}/f11_pair_scores.json"
+SITE_ASSETS["study_replicate_midpoints"] = (
+    "results/figures/study_replicate_midpoints.svg"
+)
 
 
 rule study_classifier:
@@ -91,6 +98,7 @@ rule study_interpolation:
     output:
         paths="results/study/z{study_dim}/path_metrics.csv",
         midpoints="results/study/z{study_dim}/midpoints.csv",
+        midpoint_pairs="results/study/z{study_dim}/midpoint_pairs.npz",
     log:
         "results/logs/study/interpolation_z{study_dim}.log",
         provenance=provenance_record("study_interpolation_z{study_dim}"),
@@ -114,7 +122,47 @@ rule study_interpolation:
             "python -m latentspace study-interpolation --model {input.model} --data {input.data}"
             " --classifier {input.classifier} {params.options} --threads {threads}"
             " --paths-out {output.paths} --midpoints-out {output.midpoints}"
+            " --midpoint-pairs-out {output.midpoint_pairs}"
         )
+
+
+# The same two measurements of replicates 1, 2, ... (config `replicates`): same pairs,
+# same classifier, same seed; only the model differs.
+use rule study_model as study_model_replicate with:
+    input:
+        model=replicate_model_file("{study_dim}", "{replicate}", "model.pt"),
+        data=DATASET,
+    output:
+        study_file("{study_dim}", "{replicate}", "model_statistics.json"),
+    log:
+        "results/logs/study/model_z{study_dim}_replicate{replicate}.log",
+        provenance=provenance_record("study_model_z{study_dim}_replicate{replicate}"),
+    benchmark:
+        "results/benchmarks/study_model_z{study_dim}_replicate{replicate}.tsv"
+    wildcard_constraints:
+        study_dim=r"\d+",
+        replicate=r"[1-9]\d*",
+
+
+use rule study_interpolation as study_interpolation_replicate with:
+    input:
+        model=replicate_model_file("{study_dim}", "{replicate}", "model.pt"),
+        data=DATASET,
+        classifier=CLASSIFIER_MODEL,
+    output:
+        paths=study_file("{study_dim}", "{replicate}", "path_metrics.csv"),
+        midpoints=study_file("{study_dim}", "{replicate}", "midpoints.csv"),
+        midpoint_pairs=study_file("{study_dim}", "{replicate}", "midpoint_pairs.npz"),
+    log:
+        "results/logs/study/interpolation_z{study_dim}_replicate{replicate}.log",
+        provenance=provenance_record(
+            "study_interpolation_z{study_dim}_replicate{replicate}"
+        ),
+    benchmark:
+        "results/benchmarks/study_interpolation_z{study_dim}_replicate{replicate}.tsv"
+    wildcard_constraints:
+        study_dim=r"\d+",
+        replicate=r"[1-9]\d*",
 
 
 rule study_summary:
@@ -129,6 +177,18 @@ rule study_summary:
         midpoints=expand(
             "results/study/z{study_dim}/midpoints.csv", study_dim=STUDY_LATENT_DIMS
         ),
+        # Replicates 1, 2, ...: every number of the summary is then given across replicates.
+        replicate_statistics=[
+            path.split("=", 1)[1]
+            for path in replicate_study_files("model_statistics.json")
+        ],
+        replicate_midpoints=[
+            path.split("=", 1)[1] for path in replicate_study_files("midpoints.csv")
+        ],
+        midpoint_pairs=[
+            path.split("=", 1)[1]
+            for path in replicate_study_files("midpoint_pairs.npz", first=0)
+        ],
         classifier=CLASSIFIER_METRICS,
     output:
         summary=SITE_ASSETS["study_summary"],
@@ -154,6 +214,9 @@ rule study_summary:
             statistics=input.statistics,
             paths=input.paths,
             midpoints=input.midpoints,
+            replicate_statistics=replicate_study_files("model_statistics.json"),
+            replicate_midpoints=replicate_study_files("midpoints.csv"),
+            midpoint_pairs=replicate_study_files("midpoint_pairs.npz", first=0),
             pairs=STUDY["pairs"],
             path_steps=STUDY["path_steps"],
             iwae_samples=STUDY["iwae_samples"],
@@ -270,4 +333,27 @@ rule study_pair_scores:
         step_command(
             "python -m latentspace study-pair-scores --lerp {input.lerp} --slerp {input.slerp}"
             " --classifier {input.classifier} {params.options} --output {output}"
+        )
+
+
+rule study_replicate_figure:
+    input:
+        SITE_ASSETS["study_summary"],
+    output:
+        report(
+            SITE_ASSETS["study_replicate_midpoints"],
+            caption="../../site_templates/captions/study_replicate_midpoints.rst",
+            category="Study",
+        ),
+    log:
+        "results/logs/study/replicate_figure.log",
+        provenance=provenance_record("study_replicate_figure"),
+    benchmark:
+        "results/benchmarks/study_replicate_figure.tsv"
+    localrule: True
+    params:
+        code=step_code("study-replicate-figure"),
+    shell:
+        step_command(
+            "python -m latentspace study-replicate-figure --summary {input} --output {output}"
         )

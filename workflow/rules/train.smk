@@ -27,13 +27,7 @@ rule train:
         mem_mb=config["train"]["resources"]["mem_mb"],
         runtime=config["train"]["resources"]["runtime_min"],
     params:
-        options=cli_options(
-            epochs=config["train"]["epochs"],
-            batch_size=config["train"]["batch_size"],
-            learning_rate=config["train"]["learning_rate"],
-            seed=config["seed"],
-            device=config["device"],
-        ),
+        options=train_options(replicate=0),
         hidden_dims=" ".join(str(width) for width in config["model"]["hidden_dims"]),
         checkpoint=lambda wildcards: training_checkpoint(wildcards.latent_dim),
         code=step_code("train"),
@@ -44,3 +38,27 @@ rule train:
             " --checkpoint {params.checkpoint}"
             " --model-out {output.model} --history-out {output.history} --metrics-out {output.metrics}"
         )
+
+
+# Replicates 1, 2, ... (config `replicates`) of every latent size the study measures: the
+# same job with its own training seed (latentspace.replicates.training_seed), files and
+# checkpoint, one job per (size, replicate). Replicate 0 is `train` above, unchanged, so
+# adding replicates re-runs no trained model.
+use rule train as train_replicate with:
+    output:
+        model=replicate_model_file("{latent_dim}", "{replicate}", "model.pt"),
+        history=replicate_model_file("{latent_dim}", "{replicate}", "history.csv"),
+        metrics=replicate_model_file("{latent_dim}", "{replicate}", "metrics.json"),
+    log:
+        "results/logs/train/z{latent_dim}_replicate{replicate}.log",
+        provenance=provenance_record("train_z{latent_dim}_replicate{replicate}"),
+    benchmark:
+        "results/benchmarks/train_z{latent_dim}_replicate{replicate}.tsv"
+    wildcard_constraints:
+        latent_dim=r"\d+",
+        replicate=r"[1-9]\d*",
+    params:
+        options=lambda wildcards: train_options(int(wildcards.replicate)),
+        checkpoint=lambda wildcards: training_checkpoint(
+            wildcards.latent_dim, wildcards.replicate
+        ),

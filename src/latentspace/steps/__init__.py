@@ -35,6 +35,7 @@ STEPS = {
     "study-midpoint-figure": "study_midpoint_figure",
     "study-norm-figure": "study_norm_figure",
     "study-pair-scores": "study_pair_scores",
+    "study-replicate-figure": "study_replicate_figure",
     # the page
     "explorer": "explorer",
     "site": "site",

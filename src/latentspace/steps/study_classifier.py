@@ -13,6 +13,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--batch-size", type=int, required=True)
     parser.add_argument("--learning-rate", type=float, required=True)
     parser.add_argument("--max-shift-px", type=int, required=True, help="random shift of the training images (0: none)")
+    parser.add_argument("--max-rotation-degrees", type=float, required=True, help="random rotation (0: none)")
+    parser.add_argument("--max-scale-change", type=float, required=True, help="random scaling by 1 +- this (0: none)")
+    parser.add_argument("--members", type=int, required=True, help="networks averaged into the classifier")
     parser.add_argument("--min-accuracy", type=float, required=True, help="test accuracy below which it is too weak")
     parser.add_argument("--seed", type=int, required=True)
     add_device_arguments(parser)
@@ -35,7 +38,10 @@ def run(args) -> None:
     )
 
     device = prepare_torch(args)
-    settings = ClassifierSettings(args.epochs, args.batch_size, args.learning_rate, args.seed, args.max_shift_px)
+    settings = ClassifierSettings(
+        args.epochs, args.batch_size, args.learning_rate, args.seed, args.max_shift_px,
+        args.max_rotation_degrees, args.max_scale_change, args.members,
+    )
     dataset = load_dataset(args.data)
     train_x = images_to_vectors(dataset.train_images).to(device)
     test_x = images_to_vectors(dataset.test_images).to(device)
@@ -58,6 +64,9 @@ def run(args) -> None:
         "dataset_source": dataset.source,
         "epochs": settings.epochs,
         "max_shift_px": settings.max_shift_px,
+        "max_rotation_degrees": settings.max_rotation_degrees,
+        "max_scale_change": settings.max_scale_change,
+        "members": settings.members,
         "train_cross_entropy_per_epoch": epoch_losses,
         "device": str(device),
     }

@@ -20,6 +20,9 @@ def add_arguments(parser) -> None:
     add_device_arguments(parser)
     parser.add_argument("--paths-out", required=True, help="mean and interval of every metric at every t (CSV)")
     parser.add_argument("--midpoints-out", required=True, help="midpoint gaps and differences to lerp (CSV)")
+    parser.add_argument(
+        "--midpoint-pairs-out", required=True, help="each pair's midpoint gaps and differences to lerp (.npz)"
+    )
 
 
 def run(args) -> None:
@@ -31,8 +34,10 @@ def run(args) -> None:
     from latentspace.study.interpolation_quality import (
         InterpolationSettings,
         measure_interpolations,
+        midpoint_pair_values,
         summarise_measurements,
     )
+    from latentspace.study.across_replicates import save_midpoint_pairs
     from latentspace.study.tables import MIDPOINT_COLUMNS, PATH_COLUMNS, rows_to_csv
 
     settings = InterpolationSettings(
@@ -56,3 +61,4 @@ def run(args) -> None:
     )
     write_text_atomic(args.paths_out, rows_to_csv(path_rows, PATH_COLUMNS))
     write_text_atomic(args.midpoints_out, rows_to_csv(midpoint_rows, MIDPOINT_COLUMNS))
+    save_midpoint_pairs(args.midpoint_pairs_out, measurements.latent_dim, midpoint_pair_values(measurements))

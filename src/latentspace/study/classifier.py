@@ -18,9 +18,10 @@ Every random draw (initial weights, dropout, batch order, shifts) comes from ``s
 
 from __future__ import annotations
 
+import math
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from torch import nn
@@ -45,6 +46,9 @@ class ClassifierSettings:
     learning_rate: float  # the peak of the one-cycle schedule
     seed: int
     max_shift_px: int  # random translation of the training images; 0: none
+    max_rotation_degrees: float = 0.0  # random rotation of the training images; 0: none
+    max_scale_change: float = 0.0  # random scaling by 1 +- this; 0: none
+    members: int = 1  # networks trained from their own seeds whose probabilities are averaged
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -59,6 +63,22 @@ class ClassifierSettings:
             raise LatentspaceError(
                 f"study.classifier.max_shift_px: expected 0 to {IMAGE_SIDE // 2 - 1}, got {self.max_shift_px}"
             )
+        if not 0 <= self.max_rotation_degrees <= 45:
+            raise LatentspaceError(
+                f"study.classifier.max_rotation_degrees: expected 0 to 45, got {self.max_rotation_degrees}"
+            )
+        if not 0 <= self.max_scale_change < 0.5:
+            raise LatentspaceError(
+                f"study.classifier.max_scale_change: expected at least 0 and below 0.5, got {self.max_scale_change}"
+            )
+
+        if self.members < 1:
+            raise LatentspaceError(f"study.classifier.members: expected at least 1, got {self.members}")
+
+    @property
+    def affine(self) -> bool:
+        """Whether the training images are also rotated or scaled (else only shifted, or left alone)."""
+        return self.max_rotation_degrees > 0 or self.max_scale_change > 0
 
 
 class DigitClassifier(nn.Module):
@@ -80,6 +100,24 @@ class DigitClassifier(nn.Module):
         return self.head(self.features(x.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE)))
 
 
+class ClassifierEnsemble(nn.Module):
+    """Several DigitClassifiers whose class probabilities are averaged (a small ensemble).
+
+    ``forward`` returns the log of the averaged probabilities, so that a softmax of its
+    output, as for a single network, gives them.
+    """
+
+    def __init__(self, members: list[DigitClassifier]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.dropout = members[0].dropout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Intensities (B, 784) in [0, 1] -> log of the members' mean class probabilities (B, 10)."""
+        log_probabilities = torch.stack([F.log_softmax(member(x), dim=-1) for member in self.members])  # (K, B, 10)
+        return torch.logsumexp(log_probabilities, dim=0) - math.log(len(self.members))
+
+
 def random_shifts(images: torch.Tensor, max_shift_px: int, generator: torch.Generator) -> torch.Tensor:
     """Images (B, 784) each moved by a random whole number of pixels in [-max, max] per axis.
 
@@ -96,13 +134,56 @@ def random_shifts(images: torch.Tensor, max_shift_px: int, generator: torch.Gene
     return padded[batch, rows, cols].reshape(count, -1)
 
 
+def random_affine(
+    images: torch.Tensor, max_shift_px: float, max_rotation_degrees: float, max_scale_change: float,
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """Images (B, 784) each rotated, scaled and shifted at random about its centre (bilinear).
+
+    Angle uniform in [-max_rotation_degrees, max_rotation_degrees], scale in
+    1 +- max_scale_change, shift in [-max_shift_px, max_shift_px] pixels per axis; the
+    background outside the image is 0. Draws come from ``generator`` (on the CPU).
+    """
+    count = len(images)
+    draws = torch.rand((4, count), generator=generator, dtype=torch.float32) * 2 - 1            # (4, B) in [-1, 1)
+    angle = torch.deg2rad(draws[0] * max_rotation_degrees)
+    scale = 1 + draws[1] * max_scale_change
+    shift = draws[2:] * (2 * max_shift_px / IMAGE_SIDE)                                          # (2, B), grid units
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[0]], 1), torch.stack([sin, cos, shift[1]], 1)], 1)  # (B, 2, 3)
+    grid = F.affine_grid(theta.to(images.device), (count, 1, IMAGE_SIDE, IMAGE_SIDE), align_corners=False)
+    moved = F.grid_sample(images.view(count, 1, IMAGE_SIDE, IMAGE_SIDE), grid, align_corners=False)
+    return moved.reshape(count, -1)
+
+
 def train_classifier(
     train_x: torch.Tensor,
     train_labels: torch.Tensor,
     settings: ClassifierSettings,
     reporter: EpochReporter | None = None,
+) -> tuple[DigitClassifier | ClassifierEnsemble, list[float]]:
+    """Train on images (N, 784) with labels (N,) on their device; returns the model and the loss per epoch.
+
+    With ``settings.members`` > 1, member k trains as a single network would with seed
+    ``seed + 2 k`` (its generators use seed + 2 k and seed + 2 k + 1), and the result is
+    their ensemble; the losses are the members' mean per epoch.
+    """
+    if settings.members == 1:
+        return _train_network(train_x, train_labels, settings, reporter)
+    trained = [
+        _train_network(train_x, train_labels, replace(settings, seed=settings.seed + 2 * member, members=1), reporter)
+        for member in range(settings.members)
+    ]
+    losses = [sum(values) / len(values) for values in zip(*(losses for _, losses in trained))]
+    return ClassifierEnsemble([network for network, _ in trained]).eval(), losses
+
+
+def _train_network(
+    train_x: torch.Tensor,
+    train_labels: torch.Tensor,
+    settings: ClassifierSettings,
+    reporter: EpochReporter | None = None,
 ) -> tuple[DigitClassifier, list[float]]:
-    """Train on images (N, 784) with labels (N,) on their device; returns the model and the loss per epoch."""
     device = train_x.device
     torch.manual_seed(settings.seed)  # initial weights and dropout masks
     classifier = DigitClassifier().to(device)
@@ -121,7 +202,10 @@ def train_classifier(
         for start in range(0, len(train_x), settings.batch_size):
             batch = order[start : start + settings.batch_size]
             images = train_x[batch]                                                   # (B, 784)
-            if settings.max_shift_px:
+            if settings.affine:
+                images = random_affine(images, settings.max_shift_px, settings.max_rotation_degrees,
+                                       settings.max_scale_change, shuffle_generator)
+            elif settings.max_shift_px:
                 images = random_shifts(images, settings.max_shift_px, shuffle_generator)
             loss = F.cross_entropy(classifier(images), train_labels[batch])
             optimizer.zero_grad(set_to_none=True)
@@ -159,24 +243,34 @@ def accuracy(probabilities: torch.Tensor, labels: torch.Tensor) -> float:
     return (probabilities.argmax(dim=-1) == labels).sum().item() / len(labels)
 
 
-def save_classifier(path: str | os.PathLike, classifier: DigitClassifier, settings: ClassifierSettings) -> None:
+def save_classifier(
+    path: str | os.PathLike, classifier: DigitClassifier | ClassifierEnsemble, settings: ClassifierSettings
+) -> None:
     """Weights and settings only (plain tensors and numbers), loadable with weights_only=True.
 
-    The same classifier gives the same bytes."""
+    ``state_dict`` holds one network's weights, or an ensemble's as one state dict whose
+    keys start with ``members.<k>.``. The same classifier gives the same bytes."""
     payload = {
         "format_version": FORMAT_VERSION,
         "dropout": classifier.dropout,
         "settings": asdict(settings),
         "state_dict": cpu_state_dict(classifier),
     }
+    if isinstance(classifier, ClassifierEnsemble):
+        payload["members"] = len(classifier.members)
     save_torch_payload(payload, path)
 
 
-def load_classifier(path: str | os.PathLike, device: torch.device | str = "cpu") -> DigitClassifier:
+def load_classifier(
+    path: str | os.PathLike, device: torch.device | str = "cpu"
+) -> DigitClassifier | ClassifierEnsemble:
     payload = read_torch_payload(path, CLASSIFIER_FILE, ("format_version", "dropout", "state_dict"), map_location=device)
     if payload["format_version"] != FORMAT_VERSION:
         raise damaged(path, f"format version {payload['format_version']!r}, not {FORMAT_VERSION}", CLASSIFIER_FILE)
     with checked_contents(path, CLASSIFIER_FILE):
-        classifier = DigitClassifier(float(payload["dropout"]))
+        dropout = float(payload["dropout"])
+        members = int(payload.get("members", 1))
+        classifier = (DigitClassifier(dropout) if members == 1
+                      else ClassifierEnsemble([DigitClassifier(dropout) for _ in range(members)]))
         classifier.load_state_dict(payload["state_dict"])
     return classifier.to(device).eval()

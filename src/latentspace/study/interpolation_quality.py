@@ -274,5 +274,20 @@ def summarise_measurements(
     return path_rows, midpoint_rows
 
 
+def midpoint_pair_values(measurements: InterpolationMeasurements) -> dict[str, np.ndarray]:
+    """Each pair's midpoint numbers, the per-pair terms of the midpoint table's means.
+
+    ``gaps``: value at t = 0.5 minus the endpoints' mean; ``minus_lerp``: value at t = 0.5
+    minus lerp's for the same pair (0 for lerp itself); each (sources, methods, metrics, pairs).
+    Replicates of a latent size score the same pairs, so these line up pair by pair across
+    them (``latentspace.study.across_replicates``).
+    """
+    values, middle = measurements.values, len(measurements.t) // 2             # (S, M, Q, P, T)
+    baseline = METHODS.index(BASELINE_METHOD)
+    gaps = values[..., middle] - 0.5 * (values[..., 0] + values[..., -1])       # (S, M, Q, P)
+    minus_lerp = values[..., middle] - values[:, baseline : baseline + 1, ..., middle]  # (S, M, Q, P)
+    return {"gaps": gaps, "minus_lerp": minus_lerp}
+
+
 def _interval(mean, low, high) -> dict:
     return {"mean": float(mean), "ci_low": float(low), "ci_high": float(high)}

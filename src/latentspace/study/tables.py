@@ -17,9 +17,13 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
+from statistics import NormalDist
 
 from latentspace.artifact_files import checked_contents, read_csv_rows, read_json
-from latentspace.study.labels import BASELINE_METHOD, METHOD_LABELS, METHODS, SOURCE_LABELS, SOURCES
+from latentspace.replicates import training_seed
+from latentspace.study import across_replicates
+from latentspace.study.labels import BASELINE_METHOD, METHOD_LABELS, METHODS, METRIC_LABELS, SOURCE_LABELS, SOURCES
 
 PATH_COLUMNS = ("latent_dim", "source", "method", "metric", "t", "mean", "ci_low", "ci_high")
 MIDPOINT_COLUMNS = (
@@ -123,9 +127,63 @@ def interval_sign(low: float, high: float) -> int:
     return 1 if low > 0 else -1 if high < 0 else 0
 
 
-def interval(mean: float, low: float, high: float) -> dict:
-    """A mean with its interval and the interval's sign (the verdict the prose words)."""
-    return {"mean": mean, "ci_low": low, "ci_high": high, "sign": interval_sign(low, high)}
+def verdict_sign(low: float, high: float, replicate_means: list[float] = ()) -> int:
+    """The verdict on a difference: the sign of its interval, withheld (0) when replicates disagree.
+
+    With several replicates the interval is the one across them; a difference whose sign
+    moves with the training (one replicate's mean above 0, another's below) is not called
+    measurable, whatever its interval.
+    """
+    return 0 if across_replicates.replicates_disagree(replicate_means) else interval_sign(low, high)
+
+
+def interval(mean: float, low: float, high: float, across: dict | None = None) -> dict:
+    """A mean with its interval and its verdict (the sign the prose words).
+
+    ``across`` (across_replicates.midpoint_across) is given with several replicates: the
+    verdict then also needs them to agree in sign, and the result lists each replicate's
+    mean and interval under ``replicates`` and whether they disagree in sign.
+    """
+    if across is None or len(across["replicates"]) == 1:
+        return {"mean": mean, "ci_low": low, "ci_high": high, "sign": interval_sign(low, high)}
+    means = [replicate["mean"] for replicate in across["replicates"]]
+    return {
+        "mean": mean, "ci_low": low, "ci_high": high, "sign": verdict_sign(low, high, means),
+        "replicates": [{**replicate, "sign": interval_sign(replicate["ci_low"], replicate["ci_high"])}
+                       for replicate in across["replicates"]],
+        "replicates_disagree": across_replicates.replicates_disagree(means),
+    }
+
+
+def wilson_interval(successes: int, trials: int, confidence_level: float) -> tuple[float, float]:
+    """Wilson's score interval for a binomial proportion (Wilson 1927; Brown, Cai & DasGupta 2001)."""
+    if trials < 1:
+        raise ValueError(f"wilson_interval: expected at least one trial, got {trials}")
+    z = NormalDist().inv_cdf(0.5 + confidence_level / 2.0)
+    share = successes / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    half_width = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return max(0.0, centre - half_width), min(1.0, centre + half_width)
+
+
+def classifier_with_interval(classifier_metrics: dict, confidence_level: float) -> dict:
+    """The classifier's metrics with its accuracy's Wilson interval and what its bar allows.
+
+    ``accuracy_ci_low``/``accuracy_ci_high``: the interval of the accuracy over the test
+    digits; ``errors``: its mistakes; ``errors_allowed``: the most mistakes on this test set
+    that still meet ``min_accuracy``.
+    """
+    test_size = classifier_metrics["test_size"]
+    correct = round(classifier_metrics["test_accuracy"] * test_size)
+    low, high = wilson_interval(correct, test_size, confidence_level)
+    return {
+        **classifier_metrics,
+        "errors": test_size - correct,
+        "errors_allowed": math.floor(test_size * (1 - classifier_metrics["min_accuracy"]) + 1e-9),
+        "accuracy_ci_low": low,
+        "accuracy_ci_high": high,
+        "accuracy_interval_method": "Wilson score interval",
+    }
 
 
 def shell_place(model: dict, norm_ratio: float) -> str:
@@ -145,10 +203,18 @@ def units_for_kl_share(kl_per_dim_nats: list[float], share: float = KL_SHARE) ->
 
 
 def midpoint_with_verdicts(row: dict, model: dict) -> dict:
-    """A midpoint row with its verdicts: signs of the gap and of the difference to lerp; shell place of a norm."""
-    row = {**row, "gap": interval(row["gap_mean"], row["gap_ci_low"], row["gap_ci_high"])}
+    """A midpoint row with its verdicts: signs of the gap and of the difference to lerp; shell place of a norm.
+
+    A row across replicates (across_replicates.aggregate_midpoint_rows) carries
+    ``gap_across`` and ``minus_lerp_across``; their verdicts need the replicates to agree.
+    """
+    across = {quantity: row.get(f"{quantity}_across") for quantity in ("gap", "minus_lerp")}
+    row = {key: value for key, value in row.items() if not key.endswith("_across")}
+    row["gap"] = interval(row["gap_mean"], row["gap_ci_low"], row["gap_ci_high"], across["gap"])
     if "minus_lerp_mean" in row:
-        row["minus_lerp"] = interval(row["minus_lerp_mean"], row["minus_lerp_ci_low"], row["minus_lerp_ci_high"])
+        row["minus_lerp"] = interval(
+            row["minus_lerp_mean"], row["minus_lerp_ci_low"], row["minus_lerp_ci_high"], across["minus_lerp"]
+        )
     if row["metric"] == "latent_norm_ratio":
         row["midpoint_place"] = shell_place(model, row["midpoint_mean"])
         row["endpoints_place"] = shell_place(model, row["endpoints_mean"])
@@ -182,14 +248,42 @@ class Midpoints:
 
 
 def build_summary(
-    settings: dict, classifier_metrics: dict, model_statistics: list[dict], midpoint_rows: list[dict]
+    settings: dict,
+    classifier_metrics: dict,
+    model_statistics: list[dict],
+    midpoint_rows: list[dict],
+    other_replicates: list[tuple[list[dict], list[dict]]] = (),
+    midpoint_pairs: list[dict[int, dict]] | None = None,
 ) -> dict:
-    """The dict behind the site section (results/study/study_summary.json): numbers and verdicts, no prose."""
-    models = [model_with_verdicts(statistics)
-              for statistics in sorted(model_statistics, key=lambda statistics: statistics["latent_dim"])]
+    """The dict behind the site section (results/study/study_summary.json): numbers and verdicts, no prose.
+
+    ``model_statistics`` and ``midpoint_rows`` are replicate 0's (the models the figures
+    decode); ``other_replicates`` holds (statistics, midpoint rows) of replicates 1, 2, ...
+    and ``midpoint_pairs[r][latent_dim]`` every replicate's per-pair midpoint values
+    (across_replicates.read_midpoint_pairs), needed from two replicates on. With several
+    replicates every number is the mean over them with the interval across them
+    (``latentspace.study.across_replicates``), and ``replicates`` gives each one's values.
+    """
+    level = settings["confidence_level"]
+    statistics_by_replicate = [model_statistics, *(statistics for statistics, _ in other_replicates)]
+    rows_by_replicate = [midpoint_rows, *(rows for _, rows in other_replicates)]
+    replicate_count = len(rows_by_replicate)
+    if replicate_count > 1 and (midpoint_pairs is None or len(midpoint_pairs) != replicate_count):
+        raise ValueError(f"build_summary: {replicate_count} replicates need the per-pair midpoint values of each")
+    per_dim = {}
+    for replicate, statistics in enumerate(statistics_by_replicate):
+        for entry in statistics:
+            per_dim.setdefault(entry["latent_dim"], {})[replicate] = entry
+    incomplete = sorted(dim for dim, entries in per_dim.items() if len(entries) != replicate_count)
+    if incomplete:
+        raise ValueError(f"build_summary: latent size {incomplete[0]} lacks the statistics of some replicate")
+    latent_dims = sorted(per_dim)
+    models = [model_with_verdicts(across_replicates.mean_statistics([per_dim[dim][r] for r in range(replicate_count)]))
+              for dim in latent_dims]
     by_dim = {model["latent_dim"]: model for model in models}
-    latent_dims = list(by_dim)
-    rows = [midpoint_with_verdicts(row, by_dim[row["latent_dim"]]) for row in midpoint_rows]
+    gathered = (midpoint_rows if replicate_count == 1
+                else across_replicates.aggregate_midpoint_rows(rows_by_replicate, midpoint_pairs, level))
+    rows = [midpoint_with_verdicts(row, by_dim[row["latent_dim"]]) for row in gathered]
     midpoints = Midpoints(rows)
     best = max(latent_dims, key=lambda dim: by_dim[dim]["test_iwae_nats"])
     gaps = [by_dim[dim]["iwae_minus_elbo_nats"] for dim in latent_dims]
@@ -201,7 +295,7 @@ def build_summary(
         "methods": [{"name": method, "label": METHOD_LABELS[method]} for method in METHODS],
         "baseline_method": BASELINE_METHOD,
         "sources": [{"name": source, "label": SOURCE_LABELS[source]} for source in SOURCES],
-        "classifier": classifier_metrics,
+        "classifier": classifier_with_interval(classifier_metrics, level),
         "models": models,
         "likelihood": {
             "best_latent_dim": best,
@@ -227,6 +321,59 @@ def build_summary(
             for source in SOURCES
         ],
         "midpoints": rows,
+        "replicates": replicates_section(settings, statistics_by_replicate, per_dim, midpoints, latent_dims),
+    }
+
+
+# The verdicts the page words, whose replicates' disagreement it reports (metric, quantity).
+WORDED_VERDICTS = (("classifier_confidence", "minus_lerp"), ("nearest_train_distance", "minus_lerp"))
+# The figure across replicates: this method's midpoint confidence minus lerp's.
+FIGURE_METHOD, FIGURE_METRIC = "slerp", "classifier_confidence"
+
+
+def _with_replicates(value: dict) -> dict:
+    """An interval of the summary with its ``replicates`` list, also for a single replicate."""
+    own = value.get("replicates") or [{"replicate": 0, "mean": value["mean"], "ci_low": value["ci_low"],
+                                        "ci_high": value["ci_high"], "sign": value["sign"]}]
+    return {"mean": value["mean"], "ci_low": value["ci_low"], "ci_high": value["ci_high"], "sign": value["sign"],
+            "replicates": own}
+
+
+def replicates_section(
+    settings: dict, statistics_by_replicate: list, per_dim: dict, midpoints: Midpoints, latent_dims: list[int]
+) -> dict:
+    """The summary's ``replicates``: how many, their seeds, what the intervals cover, every number across them."""
+    count = len(statistics_by_replicate)
+    level = settings["confidence_level"]
+    disagreements = [
+        {"latent_dim": dim, "source": source, "source_label": SOURCE_LABELS[source], "method": method,
+         "method_label": METHOD_LABELS[method], "metric": metric, "metric_label": METRIC_LABELS[metric],
+         "quantity": quantity,
+         "replicates": row[quantity]["replicates"]}
+        for metric, quantity in WORDED_VERDICTS
+        for dim in latent_dims for source in SOURCES for method in METHODS if method != BASELINE_METHOD
+        for row in [midpoints(dim, source, method, metric)]
+        if row[quantity].get("replicates_disagree")
+    ]
+    return {
+        "count": count,
+        "training_seeds": [training_seed(settings["seed"], replicate) for replicate in range(count)],
+        "interval_covers": across_replicates.interval_covers(count),
+        "method": across_replicates.METHOD if count > 1 else "percentile bootstrap over the pairs of one model",
+        "models": [
+            {"latent_dim": dim,
+             "numbers": across_replicates.model_numbers([per_dim[dim][r] for r in range(count)], model_row, level)}
+            for dim in latent_dims
+        ],
+        "figure": {
+            "method": FIGURE_METHOD, "method_label": METHOD_LABELS[FIGURE_METHOD], "metric": FIGURE_METRIC,
+            "rows": [
+                {"latent_dim": dim, "source": source, "source_label": SOURCE_LABELS[source],
+                 **_with_replicates(midpoints(dim, source, FIGURE_METHOD, FIGURE_METRIC)["minus_lerp"])}
+                for source in SOURCES for dim in latent_dims
+            ],
+        },
+        "disagreements": disagreements,
     }
 
 
