@@ -14,6 +14,7 @@ import re
 import yaml
 
 from conftest import REDUCED_CONFIG, REPLICATES
+from page_text import page_text
 from latentspace.replicates import training_seed
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
@@ -76,19 +77,34 @@ def test_the_summary_gives_every_number_across_replicates(replicates_run):
     assert len(figure_rows) == 2 * len(STUDY_DIMS) and all(len(row["replicates"]) == REPLICATES for row in figure_rows)
 
 
+def replicates_paragraph(text: str, topic: str) -> str:
+    """The one paragraph (line) of the page's text that speaks of ``topic``."""
+    found = [line for line in text.splitlines() if topic in line]
+    assert len(found) == 1, f"{len(found)} paragraphs speak of {topic!r}"
+    return found[0]
+
+
 def test_the_page_shows_the_replicates(replicates_run):
-    page = (replicates_run["workdir"] / "site" / "index.html").read_text()
-    assert "study_replicate_midpoints.svg" in page
-    assert f"Each latent size was trained {REPLICATES} times" in page
-    assert "covers the pairs of one trained model" not in page
+    html = (replicates_run["workdir"] / "site" / "index.html").read_text()
+    assert "study_replicate_midpoints.svg" in html
+    text = page_text(html)
     summary = json.loads((replicates_run["workdir"] / "results" / "study" / "study_summary.json").read_text())
+    # The branch of several replicates: how many, from which seeds, and what its intervals cover.
+    note = replicates_paragraph(text, "times, from seeds")
+    assert f" {REPLICATES} times" in note
+    assert all(str(seed) in note for seed in summary["replicates"]["training_seeds"])
+    assert "training" in note and "pairs" in note and "one trained model" not in text
     for disagreement in summary["replicates"]["disagreements"]:
-        assert f"At z = {disagreement['latent_dim']}, between {disagreement['source_label']}, the trained models disagree" in page
+        facts = (f"z = {disagreement['latent_dim']}", disagreement["source_label"], disagreement["method_label"],
+                 disagreement["metric_label"], "disagree")
+        said = [line for line in text.splitlines() if all(fact in line for fact in facts)]
+        assert len(said) == 1 and len(re.findall(r"\(model \d+\)", said[0])) == REPLICATES
 
 
 def test_the_one_replicate_page_says_what_its_intervals_cover(pipeline_run):
-    page = (pipeline_run / "site" / "index.html").read_text()
-    assert re.search(r"Every interval of this section covers the pairs of one trained model per latent size, "
-                     r"not its training.*<code>configs/replicates.yaml</code> trains five models", page, re.S)
+    text = page_text((pipeline_run / "site" / "index.html").read_text())
+    # One sentence: its intervals cover one trained model's pairs, not the training, and which config does.
+    note = replicates_paragraph(text, "not its training")
+    assert "one trained model" in note and "configs/replicates.yaml" in note
     summary = json.loads((pipeline_run / "results" / "study" / "study_summary.json").read_text())
     assert summary["replicates"]["count"] == 1 and summary["replicates"]["interval_covers"] == "pairs of one trained model"

@@ -49,7 +49,12 @@ def test_study_tables_have_their_columns_and_rows(pipeline_run):
 def test_study_summary_reports_the_classifier_and_its_verdicts(pipeline_run):
     summary = json.loads((pipeline_run / "results" / "study" / "study_summary.json").read_text())
     classifier = json.loads((pipeline_run / "results" / "study" / "classifier_metrics.json").read_text())
-    assert summary["classifier"] == classifier
+    # The summary holds the classifier's metrics as they are, and its accuracy's interval beside them.
+    assert {key: summary["classifier"][key] for key in classifier} == classifier
+    interval = {key: value for key, value in summary["classifier"].items() if key not in classifier}
+    assert set(interval) == {"accuracy_ci_low", "accuracy_ci_high", "accuracy_interval_method", "errors", "errors_allowed"}
+    assert interval["accuracy_ci_low"] <= classifier["test_accuracy"] <= interval["accuracy_ci_high"]
+    assert interval["errors"] == round((1 - classifier["test_accuracy"]) * classifier["test_size"])
     # The saved classifier, run again on the run's test digits, labels exactly that share right,
     # and (even after one epoch) far more than the 10% of guessing.
     dataset = load_dataset(pipeline_run / "results" / "data" / "dataset.npz")

@@ -55,19 +55,3 @@ def decode_latents(model: VAE, latents: np.ndarray, batch_size: int = 4096) -> n
 def to_uint8(images: np.ndarray) -> np.ndarray:
     """Intensities in [0, 1] -> uint8 grey levels."""
     return np.clip(np.rint(np.asarray(images) * 255.0), 0, 255).astype(np.uint8)
-
-
-def tile_images(images: np.ndarray, padding: int = 0, fill: float = 1.0) -> np.ndarray:
-    """Images (R, C, H, W) -> one mosaic (R H + (R-1) p, C W + (C-1) p), row-major."""
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"images: expected shape (rows, cols, height, width), got {images.shape}")
-    rows, cols, height, width = images.shape
-    mosaic = np.full(
-        (rows * height + (rows - 1) * padding, cols * width + (cols - 1) * padding), fill, dtype=images.dtype
-    )
-    for row in range(rows):
-        for col in range(cols):
-            top, left = row * (height + padding), col * (width + padding)
-            mosaic[top : top + height, left : left + width] = images[row, col]
-    return mosaic

@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.patches import Annulus
 
 from latentspace.figures import style
+from latentspace.figures.mosaic import tile_images
 from latentspace.figures.rendering import plt
 from latentspace.geometry import chi_mean_and_std, lerp, slerp
 from latentspace.paths import DecodedPath, check_interpolation_pair
@@ -86,8 +87,6 @@ def lerp_vs_slerp_figure(angle_degrees: float, steps: int) -> "plt.Figure":
 
 def interpolation_mosaic(lerp_path: DecodedPath, slerp_path: DecodedPath, padding_px: int) -> np.ndarray:
     """F11: uint8 image of two rows of digits, lerp on top and slerp below, t increasing to the right."""
-    from latentspace.decoding import tile_images  # here: decoding imports torch, which F10 and F12 do not need
-
     check_interpolation_pair(lerp_path, slerp_path)
     if padding_px < 0:
         raise ValueError(f"padding_px: expected a number of pixels >= 0, got {padding_px}")

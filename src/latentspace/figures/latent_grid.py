@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentspace.decoding import decode_latents, tile_images, to_uint8
+from latentspace.decoding import decode_latents, to_uint8
+from latentspace.figures.mosaic import tile_images
 from latentspace.geometry import latent_grid
 from latentspace.model import VAE
 
