@@ -35,6 +35,7 @@ PRODUCERS = [
      "--output", "{decoded_path}"],
     ["study-classifier", "--data", "{dataset}", "--epochs", "1", "--batch-size", "36", "--learning-rate", "0.004",
      "--max-shift-px", "0", "--max-rotation-degrees", "0", "--max-scale-change", "0", "--members", "1",
+     "--label-smoothing", "0", "--averaged-epochs", "1", "--test-time-shift-px", "1",
      "--min-accuracy", "0", "--seed", "0", "--device", "cpu", "--threads", "1",
      "--model-out", "{classifier}", "--metrics-out", "{classifier_metrics}"],
     ["interpolation-mosaic", "--lerp", "{decoded_path}", "--slerp", "{decoded_path}", "--padding-px", "1",

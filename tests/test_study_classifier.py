@@ -14,6 +14,7 @@ from latentspace.study.classifier import (
     ClassifierEnsemble,
     ClassifierSettings,
     DigitClassifier,
+    ShiftAveraged,
     accuracy,
     confidence_and_entropy,
     load_classifier,
@@ -118,6 +119,39 @@ def test_an_ensemble_averages_its_members_and_saves_as_one_file(tmp_path):
 
 def test_augmentation_and_ensemble_settings_are_checked():
     for bad in ({"max_rotation_degrees": -1.0}, {"max_rotation_degrees": 46.0}, {"max_scale_change": 0.5},
-                {"members": 0}):
+                {"members": 0}, {"label_smoothing": 1.0}, {"averaged_epochs": 0},
+                {"test_time_shift_px": 14}):
         with pytest.raises(LatentspaceError, match="study.classifier."):
             ClassifierSettings(1, 1, 1e-3, 0, 0, **bad)
+
+
+def test_test_time_shifts_average_five_placements_and_survive_saving(tmp_path):
+    torch.manual_seed(0)
+    network, x = DigitClassifier().eval(), torch.rand(6, 784)
+    averaged = ShiftAveraged(network, 1)
+    images = x.view(6, 28, 28)
+    placements = [images, torch.roll(images, 1, 1), torch.roll(images, -1, 1), torch.roll(images, 1, 2),
+                  torch.roll(images, -1, 2)]
+    for placement, (dim, step) in zip(placements[1:], [(1, 1), (1, -1), (2, 1), (2, -1)]):
+        edge = 0 if step == 1 else 27  # the row or column that rolled round becomes background
+        placement.select(dim, edge).zero_()
+    expected = torch.stack([predict_probabilities(network, p.reshape(6, -1)) for p in placements]).mean(dim=0)
+    torch.testing.assert_close(predict_probabilities(averaged, x), expected)
+    settings = ClassifierSettings(1, 8, 1e-3, 0, 0, test_time_shift_px=1)
+    save_classifier(tmp_path / "shifted.pt", averaged, settings)
+    reloaded = load_classifier(tmp_path / "shifted.pt")
+    assert isinstance(reloaded, ShiftAveraged) and reloaded.shift_px == 1
+    assert torch.equal(predict_probabilities(reloaded, x), predict_probabilities(averaged, x))
+    trained, _ = train_classifier(x, torch.arange(6), settings)
+    assert isinstance(trained, ShiftAveraged)
+
+
+def test_averaging_the_last_epochs_changes_only_the_final_weights():
+    torch.manual_seed(0)
+    x, y = torch.rand(64, 784), torch.randint(0, 10, (64,))
+    last, last_losses = train_classifier(x, y, ClassifierSettings(3, 16, 1e-2, 3, 0))
+    averaged, averaged_losses = train_classifier(x, y, ClassifierSettings(3, 16, 1e-2, 3, 0, averaged_epochs=3))
+    assert averaged_losses == last_losses  # the same training; only what is kept differs
+    assert not torch.equal(predict_probabilities(averaged, x), predict_probabilities(last, x))
+    again, _ = train_classifier(x, y, ClassifierSettings(3, 16, 1e-2, 3, 0, averaged_epochs=5))  # all three
+    assert torch.equal(predict_probabilities(again, x), predict_probabilities(averaged, x))

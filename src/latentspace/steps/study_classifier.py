@@ -16,6 +16,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-rotation-degrees", type=float, required=True, help="random rotation (0: none)")
     parser.add_argument("--max-scale-change", type=float, required=True, help="random scaling by 1 +- this (0: none)")
     parser.add_argument("--members", type=int, required=True, help="networks averaged into the classifier")
+    parser.add_argument("--label-smoothing", type=float, required=True, help="share of each target spread over all classes")
+    parser.add_argument("--averaged-epochs", type=int, required=True, help="final epochs whose weights are averaged")
+    parser.add_argument("--test-time-shift-px", type=int, required=True,
+                        help="predictions average the image and its 4 shifts by this many pixels (0: none)")
     parser.add_argument("--min-accuracy", type=float, required=True, help="test accuracy below which it is too weak")
     parser.add_argument("--seed", type=int, required=True)
     add_device_arguments(parser)
@@ -41,6 +45,7 @@ def run(args) -> None:
     settings = ClassifierSettings(
         args.epochs, args.batch_size, args.learning_rate, args.seed, args.max_shift_px,
         args.max_rotation_degrees, args.max_scale_change, args.members,
+        args.label_smoothing, args.averaged_epochs, args.test_time_shift_px,
     )
     dataset = load_dataset(args.data)
     train_x = images_to_vectors(dataset.train_images).to(device)
@@ -67,6 +72,9 @@ def run(args) -> None:
         "max_rotation_degrees": settings.max_rotation_degrees,
         "max_scale_change": settings.max_scale_change,
         "members": settings.members,
+        "label_smoothing": settings.label_smoothing,
+        "averaged_epochs": settings.averaged_epochs,
+        "test_time_shift_px": settings.test_time_shift_px,
         "train_cross_entropy_per_epoch": epoch_losses,
         "device": str(device),
     }

@@ -13,6 +13,14 @@ arXiv:1412.6980) under a one-cycle learning-rate schedule (Smith & Topin 2017,
 arXiv:1708.07120), each training image shifted at random by up to ``max_shift_px`` pixels
 in each direction (Simard, Steinkraus & Platt, ICDAR 2003, on augmenting MNIST with
 distortions), cheap help for a training set of a few thousand digits.
+Optional, all set in ``ClassifierSettings``: random rotation and scaling as well; label
+smoothing (Szegedy et al., "Rethinking the Inception architecture", CVPR 2016); keeping the
+mean of the weights after each of the last few epochs instead of the last ones (stochastic
+weight averaging, Izmailov et al., UAI 2018; no batch norm here, so nothing to recompute);
+an ensemble of networks; and test-time shifts (``ShiftAveraged``): every prediction averages
+the class probabilities of the image and of its four copies moved by a pixel or more. That
+wrapper is part of the saved classifier, so the test accuracy and the judge's confidence and
+entropy of decoded images come from the same averaged prediction (``predict_probabilities``).
 Every random draw (initial weights, dropout, batch order, shifts) comes from ``seed``.
 """
 
@@ -49,6 +57,9 @@ class ClassifierSettings:
     max_rotation_degrees: float = 0.0  # random rotation of the training images; 0: none
     max_scale_change: float = 0.0  # random scaling by 1 +- this; 0: none
     members: int = 1  # networks trained from their own seeds whose probabilities are averaged
+    label_smoothing: float = 0.0  # share of each target spread over all classes; 0: none
+    averaged_epochs: int = 1  # the weights are the mean of those after each of the last this many epochs (all if fewer)
+    test_time_shift_px: int = 0  # predictions average the image and its shifts by this many pixels; 0: none
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -74,6 +85,16 @@ class ClassifierSettings:
 
         if self.members < 1:
             raise LatentspaceError(f"study.classifier.members: expected at least 1, got {self.members}")
+        if not 0 <= self.label_smoothing < 1:
+            raise LatentspaceError(
+                f"study.classifier.label_smoothing: expected at least 0 and below 1, got {self.label_smoothing}"
+            )
+        if self.averaged_epochs < 1:
+            raise LatentspaceError(f"study.classifier.averaged_epochs: expected at least 1, got {self.averaged_epochs}")
+        if not 0 <= self.test_time_shift_px < IMAGE_SIDE // 2:
+            raise LatentspaceError(
+                f"study.classifier.test_time_shift_px: expected 0 to {IMAGE_SIDE // 2 - 1}, got {self.test_time_shift_px}"
+            )
 
     @property
     def affine(self) -> bool:
@@ -116,6 +137,33 @@ class ClassifierEnsemble(nn.Module):
         """Intensities (B, 784) in [0, 1] -> log of the members' mean class probabilities (B, 10)."""
         log_probabilities = torch.stack([F.log_softmax(member(x), dim=-1) for member in self.members])  # (K, B, 10)
         return torch.logsumexp(log_probabilities, dim=0) - math.log(len(self.members))
+
+
+class ShiftAveraged(nn.Module):
+    """A classifier whose prediction averages the class probabilities of the image and of its
+    four copies moved by ``shift_px`` pixels up, down, left and right (test-time augmentation,
+    as in Simard et al. 2003's spirit: the network was trained on shifted digits).
+
+    ``forward`` returns the log of the averaged probabilities, as ClassifierEnsemble does, so
+    every caller of the model (predict_probabilities, hence the judge's confidence and entropy
+    of decoded images as well as the test accuracy) gets the same averaged prediction.
+    """
+
+    def __init__(self, network: nn.Module, shift_px: int):
+        super().__init__()
+        self.network = network
+        self.shift_px = shift_px
+        self.dropout = network.dropout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Intensities (B, 784) in [0, 1] -> log of the mean class probabilities over the five placements (B, 10)."""
+        m, count = self.shift_px, len(x)
+        padded = F.pad(x.reshape(count, IMAGE_SIDE, IMAGE_SIDE), (m,) * 4)               # (B, 28 + 2m, 28 + 2m)
+        offsets = [(m, m), (0, m), (2 * m, m), (m, 0), (m, 2 * m)]                        # (row, col) of the window
+        windows = torch.cat([padded[:, r : r + IMAGE_SIDE, c : c + IMAGE_SIDE].reshape(count, -1)
+                             for r, c in offsets])                                         # (5 B, 784)
+        log_probabilities = F.log_softmax(self.network(windows), dim=-1).view(len(offsets), count, CLASS_COUNT)
+        return torch.logsumexp(log_probabilities, dim=0) - math.log(len(offsets))
 
 
 def random_shifts(images: torch.Tensor, max_shift_px: int, generator: torch.Generator) -> torch.Tensor:
@@ -166,8 +214,12 @@ def train_classifier(
 
     With ``settings.members`` > 1, member k trains as a single network would with seed
     ``seed + 2 k`` (its generators use seed + 2 k and seed + 2 k + 1), and the result is
-    their ensemble; the losses are the members' mean per epoch.
+    their ensemble; the losses are the members' mean per epoch. With
+    ``settings.test_time_shift_px`` > 0 the result is wrapped in ShiftAveraged.
     """
+    if settings.test_time_shift_px:
+        network, losses = train_classifier(train_x, train_labels, replace(settings, test_time_shift_px=0), reporter)
+        return ShiftAveraged(network, settings.test_time_shift_px).eval(), losses
     if settings.members == 1:
         return _train_network(train_x, train_labels, settings, reporter)
     trained = [
@@ -207,15 +259,25 @@ def _train_network(
                                        settings.max_scale_change, shuffle_generator)
             elif settings.max_shift_px:
                 images = random_shifts(images, settings.max_shift_px, shuffle_generator)
-            loss = F.cross_entropy(classifier(images), train_labels[batch])
+            loss = F.cross_entropy(classifier(images), train_labels[batch], label_smoothing=settings.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             schedule.step()
             loss_sum += loss.detach() * len(batch)
         epoch_losses.append(loss_sum.item() / len(train_x))
+        averaged_so_far = epoch - (settings.epochs - min(settings.averaged_epochs, settings.epochs))
+        if settings.averaged_epochs > 1 and averaged_so_far >= 1:
+            with torch.no_grad():
+                if averaged_so_far == 1:
+                    average = {name: value.detach().clone() for name, value in classifier.state_dict().items()}
+                else:
+                    for name, value in classifier.state_dict().items():
+                        average[name] += (value - average[name]) / averaged_so_far
         if reporter:
             reporter.report(epoch, {"train_cross_entropy": epoch_losses[-1]}, time.perf_counter() - started)
+    if settings.averaged_epochs > 1:
+        classifier.load_state_dict(average)
     return classifier.eval(), epoch_losses
 
 
@@ -256,6 +318,10 @@ def save_classifier(
         "settings": asdict(settings),
         "state_dict": cpu_state_dict(classifier),
     }
+    if isinstance(classifier, ShiftAveraged):
+        payload["test_time_shift_px"] = classifier.shift_px
+        payload["state_dict"] = cpu_state_dict(classifier.network)
+        classifier = classifier.network
     if isinstance(classifier, ClassifierEnsemble):
         payload["members"] = len(classifier.members)
     save_torch_payload(payload, path)
@@ -273,4 +339,7 @@ def load_classifier(
         classifier = (DigitClassifier(dropout) if members == 1
                       else ClassifierEnsemble([DigitClassifier(dropout) for _ in range(members)]))
         classifier.load_state_dict(payload["state_dict"])
+        shift_px = int(payload.get("test_time_shift_px", 0))
+        if shift_px:
+            classifier = ShiftAveraged(classifier, shift_px)
     return classifier.to(device).eval()
