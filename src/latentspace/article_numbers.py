@@ -42,42 +42,33 @@ def negated_source(source: str) -> str:
     return f"{file}: {field[1:] if field.startswith('-') else '-' + field}"
 
 
-class Num(float):
-    """A float of the run, with ``source``: the file and field it was read from.
+class SourcedNumber:
+    """A number of the run with ``source``: the file and field it was read from.
 
-    It computes like a float (a result of arithmetic is a plain float: it comes from no
+    It computes like the number it is (a result of arithmetic is plain: it comes from no
     single field), except that negating it, or taking its absolute value, keeps the source.
     """
 
     source: str
 
-    def __new__(cls, value: float, source: str):
+    def __new__(cls, value, source: str):
         number = super().__new__(cls, value)
         number.source = source
         return number
 
-    def __neg__(self) -> Num:
-        return Num(-float(self), negated_source(self.source))
+    def __neg__(self):
+        return type(self)(super().__neg__(), negated_source(self.source))
 
-    def __abs__(self) -> Num:
+    def __abs__(self):
         return -self if self < 0 else self
 
 
-class Count(int):
+class Num(SourcedNumber, float):
+    """A float of the run, with its ``source``."""
+
+
+class Count(SourcedNumber, int):
     """An integer of the run (a number of units, of pairs, of images), with its ``source``."""
-
-    source: str
-
-    def __new__(cls, value: int, source: str):
-        number = super().__new__(cls, value)
-        number.source = source
-        return number
-
-    def __neg__(self) -> Count:
-        return Count(-int(self), negated_source(self.source))
-
-    def __abs__(self) -> Count:
-        return -self if self < 0 else self
 
 
 def row_key(row, index: int) -> str:
