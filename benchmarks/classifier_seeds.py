@@ -8,7 +8,8 @@ so that both see the same load and their times can be compared.
     python benchmarks/classifier_seeds.py [--seeds 1234 1 2 3 4] [--workers 2] \\
         epochs=14 averaged_epochs=4 test_time_shift_px=1
 
-The candidate is given as ClassifierSettings fields (name=value) that replace the default's.
+The candidate is given as ClassifierSettings fields (name=value) that replace the default's,
+before or after the options.
 Prints, per seed and setting, the test accuracy with its Wilson 95 % interval and the
 training seconds; then the worst accuracy and the ratio of the summed training times.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import sys
 import time
 from dataclasses import fields, replace
 from pathlib import Path
@@ -72,7 +74,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1234, 1, 2, 3, 4])
     parser.add_argument("--workers", type=int, default=2, help="processes, one thread each")
     parser.add_argument("candidate", nargs="*", help="ClassifierSettings fields name=value of the candidate")
-    args = parser.parse_args()
+    # The name=value words go first, so that --seeds, which takes any number of values,
+    # does not swallow those written after it.
+    words = sys.argv[1:]
+    pairs = [word for word in words if "=" in word and not word.startswith("-")]
+    args = parser.parse_args(pairs + [word for word in words if word not in pairs])
     candidate = parse_candidate(args.candidate)
     print(f"default: {default_settings(0)}")
     print(f"candidate: {candidate or '(the default)'}")
