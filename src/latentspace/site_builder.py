@@ -37,6 +37,7 @@ from latentspace.decoder_export import read_bundle
 from latentspace.errors import LatentspaceError
 from latentspace.math_render import install_katex_assets, render_math_in_html
 from latentspace.run_report import format_seconds, parse_yaml
+from latentspace.site_provenance import format_bytes
 
 PAGE_TEMPLATES = {"index.html": "index.html.j2"}
 # The figures' captions: RST files that the report reads as they are and the page includes.
@@ -110,6 +111,7 @@ def template_environment(templates_dir: str | os.PathLike) -> jinja2.Environment
         keep_trailing_newline=True,
     )
     environment.filters["seconds"] = format_seconds
+    environment.filters["bytes"] = format_bytes  # 12.3 kB; a folder: an en dash
     environment.filters["g"] = "{:g}".format  # 2.0 -> "2", 2.5 -> "2.5"
     environment.filters["number"] = number_text  # true minus sign: −0.03
     environment.filters["signed_number"] = signed_number_text  # +0.03

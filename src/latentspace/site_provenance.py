@@ -19,6 +19,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from latentspace.atomic_files import megabytes
 from latentspace.errors import LatentspaceError
 from latentspace.provenance import read_record, short_hash
 
@@ -80,16 +81,8 @@ def figure_provenance(records: dict[str, dict], benchmarks: list[dict], assets: 
 
 
 def format_bytes(size: int | None) -> str:
-    """1,234 B; 12.3 kB; 4.5 MB (powers of 1,000)."""
-    if size is None:
-        return "\u2013"
-    if size < 1000:
-        return f"{size:,} B"
-    for unit in ("kB", "MB", "GB"):
-        size /= 1000
-        if size < 1000 or unit == "GB":
-            return f"{size:.1f} {unit}"
-    raise AssertionError("unreachable")
+    """A file's size as the fault messages give it (12.3 kB, 4.5 MB); an en dash for a folder."""
+    return "\u2013" if size is None else megabytes(size)
 
 
 def distribution_versions() -> dict[str, str]:

@@ -59,7 +59,6 @@ def site_context(args) -> tuple[dict, dict, dict]:
         check_records_cover,
         distribution_versions,
         figure_provenance,
-        format_bytes,
         load_records,
         reproduction,
         repository_state,
@@ -113,7 +112,6 @@ def site_context(args) -> tuple[dict, dict, dict]:
             name: {"config": run_config, "params": {"latent_dim": figure_latent_dims[name]} if name in figure_latent_dims else {}}
             for name in assets
         },
-        "format_bytes": format_bytes,
         "site_dir": Path(args.output_dir).name,
         # The crate describes the run's jobs and its workflow: without them (a page rendered by
         # hand from stand-in files) there is nothing to describe.
