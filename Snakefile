@@ -4,8 +4,8 @@
 
 from snakemake.utils import min_version
 
-from latentspace.cluster import check_slurm_gpus
-from latentspace.config_schema import validate_config
+from latentspace.pipeline.cluster import check_slurm_gpus
+from latentspace.settings.validation import validate_config
 
 min_version("9.0")
 

@@ -28,10 +28,10 @@ import numpy as np
 import torch
 import yaml
 
-from latentspace.model_files import load_model
+from latentspace.model.model_files import load_model
+from latentspace.settings.declared import VideoSettings
 from latentspace.figures.animation import (
     RenderTimes,
-    VideoSettings,
     blit_frames,
     ffmpeg_encoders,
     render_animation,
@@ -39,9 +39,9 @@ from latentspace.figures.animation import (
 )
 from latentspace.figures.path_animations import spiral_2d_scene
 from latentspace.figures.rendering import plt
-from latentspace.model import VAEConfig
-from latentspace.paths import build_path, decode_path
-from latentspace.training import build_model
+from latentspace.model.vae import VAEConfig
+from latentspace.model.latent_paths import build_path, decode_path
+from latentspace.training.loop import build_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TARGET_FPS = 25
@@ -71,7 +71,7 @@ def main() -> None:
     config = yaml.safe_load(Path(args.config).read_text())
     figure = config["figures"]["spiral_2d"]
     animation = config["animation"]
-    settings = VideoSettings(animation["fps"], animation["h264_crf"], animation["vp9_crf"], animation["poster_at"])
+    settings = VideoSettings(fps=animation["fps"], h264_crf=animation["h264_crf"], vp9_crf=animation["vp9_crf"], poster_at=animation["poster_at"])
     width, height, frames = figure["width_px"], figure["height_px"], figure["frames"]
     if args.model:
         model = load_model(args.model)

@@ -8,7 +8,7 @@ so that both see the same load and their times can be compared.
     python benchmarks/classifier_seeds.py [--seeds 1234 1 2 3 4] [--workers 2] \\
         epochs=14 averaged_epochs=4 test_time_shift_px=1
 
-The candidate is given as ClassifierSettings fields (name=value) that replace the default's,
+The candidate is given as the classifier's settings (latentspace.settings.declared.ClassifierRun) (name=value) that replace the default's,
 before or after the options.
 Prints, per seed and setting, the test accuracy with its Wilson 95 % interval and the
 training seconds; then the worst accuracy and the ratio of the summed training times.
@@ -25,19 +25,19 @@ from pathlib import Path
 
 import yaml
 
-from latentspace.config_schema import validate_config
+from latentspace.settings.validation import validate_config
 from latentspace.study.tables import wilson_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def default_settings(seed: int):
-    from latentspace.study.classifier import ClassifierSettings
+    from latentspace.settings.declared import ClassifierRun
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     options = validate_config(config, ROOT / "workflow/schemas/config.schema.yaml")["study"]["classifier"]
-    names = {field.name for field in fields(ClassifierSettings)}
-    return ClassifierSettings(seed=seed, **{name: value for name, value in options.items() if name in names})
+    names = {field.name for field in fields(ClassifierRun)}
+    return ClassifierRun(seed=seed, **{name: value for name, value in options.items() if name in names})
 
 
 def parse_candidate(pairs: list[str]) -> dict:
@@ -54,7 +54,7 @@ def run_one(job: tuple[int, str, object]) -> tuple[int, str, int, int, float]:
     seed, label, settings = job
     import torch
 
-    from latentspace.datasets import build_dataset, images_to_vectors
+    from latentspace.files.datasets import build_dataset, images_to_vectors
     from latentspace.study.classifier import accuracy, predict_probabilities, train_classifier
 
     torch.set_num_threads(1)
@@ -73,7 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1234, 1, 2, 3, 4])
     parser.add_argument("--workers", type=int, default=2, help="processes, one thread each")
-    parser.add_argument("candidate", nargs="*", help="ClassifierSettings fields name=value of the candidate")
+    parser.add_argument("candidate", nargs="*", help="the classifier's settings name=value of the candidate")
     # The name=value words go first, so that --seeds, which takes any number of values,
     # does not swallow those written after it.
     words = sys.argv[1:]

@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from latentspace.model_files import load_model
-from latentspace.decoder_export import interpolation_bundle, write_bundle
-from latentspace.model import VAEConfig
-from latentspace.paths import interpolation_endpoints
-from latentspace.training import build_model
+from latentspace.model.model_files import load_model
+from latentspace.page.explorer_bundles import interpolation_bundle, write_bundle
+from latentspace.model.vae import VAEConfig
+from latentspace.model.latent_paths import interpolation_endpoints
+from latentspace.training.loop import build_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests"))  # the browser tests' Chromium settings

@@ -38,14 +38,14 @@ import torch
 import yaml
 from snakemake.utils import update_config
 
-from latentspace.checkpoints import save_training_state
-from latentspace.config_schema import validate_config
-from latentspace.datasets import Dataset, build_dataset, images_to_vectors, save_dataset
-from latentspace.devices import resolve_training_device
-from latentspace.model import VAEConfig
-from latentspace.training import (
+from latentspace.training.checkpoints import save_training_state
+from latentspace.settings.validation import validate_config
+from latentspace.files.datasets import Dataset, build_dataset, images_to_vectors, save_dataset
+from latentspace.model.devices import resolve_training_device
+from latentspace.model.vae import VAEConfig
+from latentspace.settings.declared import TrainingRun
+from latentspace.training.loop import (
     EpochRecord,
-    TrainSettings,
     build_model,
     capture_train_step,
     evaluate,
@@ -205,7 +205,7 @@ def main() -> int:
     args.latent_dims = args.latent_dims or config["latent_dims"]
     args.full_epochs = args.full_epochs or config["train"]["epochs"]
     train = config["train"]
-    settings = TrainSettings(args.epochs, train["batch_size"], train["learning_rate"], config["seed"])
+    settings = TrainingRun(epochs=args.epochs, batch_size=train["batch_size"], learning_rate=train["learning_rate"], seed=config["seed"])
     torch.set_num_threads(args.threads or train["threads"])
     device = resolve_training_device(args.device or config["device"])
     dataset = build_dataset(

@@ -25,15 +25,15 @@ import torch
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
-from latentspace.datasets import build_dataset, images_to_vectors
-from latentspace.model import VAEConfig, loss_terms
-from latentspace.training import build_model, make_optimizer, train_epoch
+from latentspace.files.datasets import build_dataset, images_to_vectors
+from latentspace.model.vae import VAEConfig, loss_terms
+from latentspace.training.loop import build_model, make_optimizer, train_epoch
 
 BATCH_SIZE = 128
 
 
 def write_idx(path: Path, values: np.ndarray) -> None:
-    """An uncompressed IDX file of unsigned bytes (the format idx_format.py reads)."""
+    """An uncompressed IDX file of unsigned bytes (the format latentspace.files.idx_format reads)."""
     header = bytes([0, 0, 0x08, values.ndim]) + np.asarray(values.shape, dtype=">i4").tobytes()
     path.write_bytes(header + values.astype(np.uint8).tobytes())
 

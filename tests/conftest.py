@@ -30,7 +30,7 @@ def effective_config(configfile: Path = REDUCED_CONFIG) -> dict:
     laid over it (as Snakemake merges them), validated, the schema's defaults filled in."""
     from snakemake.utils import update_config
 
-    from latentspace.config_schema import validate_config
+    from latentspace.settings.validation import validate_config
 
     config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
     update_config(config, yaml.safe_load(Path(configfile).read_text()))

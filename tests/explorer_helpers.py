@@ -1,6 +1,6 @@
 """Test helpers for the explorers' decoder bundles: decode as the page does, bound the rounding.
 
-The product writes bundles and reads them back (``latentspace.decoder_export``; the site
+The product writes bundles and reads them back (``latentspace.page.explorer_bundles``; the site
 step checks each one it carries), and the page decodes them
 (``site_templates/static/explorer.js``); these helpers hold the page's pixels to torch's:
 
@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from latentspace.decoder_export import ExplorerBundle, Layer, decoder_layers, round_layers, unpack_arrays
-from latentspace.model import VAE
+from latentspace.page.explorer_bundles import ExplorerBundle, Layer, decoder_layers, round_layers, unpack_arrays
+from latentspace.model.vae import VAE
 
 
 def bundle_layers(bundle: ExplorerBundle) -> list[Layer]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from latentspace.datasets import load_mnist_5k
+from latentspace.files.datasets import load_mnist_5k
 
 SPLIT_SIZE = 2500
 SHUFFLE_SEED = 0

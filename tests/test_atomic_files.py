@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from latentspace.atomic_files import atomic_directory, atomic_path, write_text_atomic
+from latentspace.files.atomic import atomic_directory, atomic_path, write_text_atomic
 
 
 def test_failure_leaves_nothing_behind(tmp_path):

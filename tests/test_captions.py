@@ -16,7 +16,7 @@ import pytest
 from docutils.core import publish_parts
 
 from conftest import REPO_ROOT, effective_config
-from latentspace import site_builder
+from latentspace.page import site_builder
 from latentspace.study.labels import METRICS
 
 CAPTIONS = REPO_ROOT / "site_templates" / "captions"

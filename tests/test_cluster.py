@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from latentspace.cli import main as cli_main
-from latentspace.cluster import ClusterError, check_slurm_gpus, granted_gpus, has_gpu_gres, unused_gpu_warning
+from latentspace.pipeline.cluster import ClusterError, check_slurm_gpus, granted_gpus, has_gpu_gres, unused_gpu_warning
 
 
 def train_argv(data) -> list[str]:

@@ -1,12 +1,13 @@
 """An edit to a package module re-runs the rules that use it, and only those.
 
-Unit tests of ``latentspace.code_version`` on a small stand-in package, then the real
+Unit tests of ``latentspace.pipeline.code_hash`` on a small stand-in package, then the real
 workflow: the pipeline run's folder is dry-run with a copy of the package placed first on
 PYTHONPATH, once as is, once with one module edited.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import modulefinder
 import os
@@ -20,23 +21,26 @@ import pytest
 import yaml
 
 from conftest import REDUCED_CONFIG, REPO_ROOT, snakemake_env
-from latentspace.code_version import (
+from latentspace.cli import step_commands, step_module, step_names
+from latentspace.errors import LatentspaceError
+from latentspace.pipeline.code_hash import (
+    DECLARATION_MODULES,
     PACKAGE_DIR,
     PACKAGE_NAME,
+    code_text,
     module_closure,
     package_source_hash,
+    step_module_name,
     step_source_hash,
 )
-from latentspace.steps import STEPS, step_module_name
-from latentspace.errors import LatentspaceError
 
 STAND_IN = {
     "__init__.py": '"""The package."""\n',
     "alpha.py": "from latentspace.beta import value\n",
-    "beta.py": "value = 1\n",
+    "beta.py": '"""Beta."""\nvalue = 1\n',
     "gamma.py": "def late():\n    import latentspace.beta\n",
     "delta.py": "import torch\nfrom latentspace import gamma\n",
-    "sub/__init__.py": "",
+    "sub/__init__.py": "VERSION = 2\n",
     "sub/epsilon.py": "from ..delta import something\nfrom . import zeta\n",
     "sub/zeta.py": "",
 }
@@ -55,28 +59,48 @@ def closure_names(modules, package_dir) -> list[str]:
 
 
 def test_closure_follows_imports_of_every_form(package):
-    assert closure_names(["alpha"], package) == ["__init__.py", "alpha.py", "beta.py"]
-    assert closure_names(["gamma"], package) == ["__init__.py", "beta.py", "gamma.py"]  # import inside a function
+    """A docstring-only __init__ and an empty module define nothing and are left out; a package
+    __init__ with code is kept."""
+    assert closure_names(["alpha"], package) == ["alpha.py", "beta.py"]
+    assert closure_names(["gamma"], package) == ["beta.py", "gamma.py"]  # import inside a function
     assert closure_names(["sub.epsilon"], package) == [
-        "__init__.py", "beta.py", "delta.py", "gamma.py", "sub/__init__.py", "sub/epsilon.py", "sub/zeta.py",
+        "beta.py", "delta.py", "gamma.py", "sub/__init__.py", "sub/epsilon.py",
     ]  # fmt: skip
 
 
-def test_hash_changes_with_the_modules_used_and_only_with_them(package):
+def test_hash_changes_with_the_code_used_and_only_with_it(package):
     before = {name: package_source_hash([name], package) for name in ("alpha", "gamma", "delta")}
     assert len(set(before.values())) == 3
     assert package_source_hash(["alpha"], package) == before["alpha"]  # stable
-    (package / "beta.py").write_text("value = 2\n")
+    (package / "beta.py").write_text('"""Beta."""\nvalue = 2\n')
     after = {name: package_source_hash([name], package) for name in ("alpha", "gamma", "delta")}
     assert all(after[name] != before[name] for name in after)  # each imports beta, directly or not
-    (package / "sub" / "zeta.py").write_text("# a comment is an edit too\n")
-    assert package_source_hash(["alpha"], package) == after["alpha"]
+    (package / "sub" / "zeta.py").write_text("value = 3\n")
+    assert package_source_hash(["alpha"], package) == after["alpha"]  # alpha does not import zeta
+
+
+def test_comments_docstrings_and_layout_change_no_hash(package):
+    before = package_source_hash(["alpha"], package)
+    (package / "beta.py").write_text('"""Beta, reworded."""\n\n# a comment\nvalue = (\n    1\n)\n')
+    (package / "__init__.py").write_text('"""The package, reworded."""\n')
+    assert package_source_hash(["alpha"], package) == before
+    (package / "beta.py").write_text("value = 1\n\n\ndef f():\n    \"\"\"Only a docstring.\"\"\"\n")
+    assert package_source_hash(["alpha"], package) != before  # a new function is code
+
+
+def test_code_text_drops_docstrings_and_nothing_else():
+    assert code_text('"""Only a docstring."""\n') == ""
+    assert code_text("x = 1  # one\n") == code_text("x = 1\n") != code_text("x = 2\n")
+    documented = 'class A:\n    """Doc."""\n    def f(self):\n        """Doc."""\n        return "kept"\n'
+    bare = "class A:\n    def f(self):\n        return 'kept'\n"
+    assert code_text(documented) == code_text(bare)
+    assert code_text("def f(:\n") == "def f(:\n"  # a syntax error is hashed as it is written
 
 
 def test_a_module_with_a_syntax_error_is_hashed_without_its_imports(package):
     """A file saved half-edited must not stop Snakemake from building the DAG."""
     (package / "alpha.py").write_text("from latentspace.beta import value\n  broken(\n")
-    assert closure_names(["alpha"], package) == ["__init__.py", "alpha.py"]
+    assert closure_names(["alpha"], package) == ["alpha.py"]
     assert len(package_source_hash(["alpha"], package)) == 16
 
 
@@ -102,15 +126,22 @@ class PackageImportFinder(modulefinder.ModuleFinder):
 
 
 @functools.lru_cache(maxsize=None)
-def imported_files(step: str, package_dir: Path) -> frozenset[Path]:
-    """The package files that the step's module imports, by PackageImportFinder."""
+def imported_files(step: str, package_dir: Path, docstring_only: bool = False) -> frozenset[Path]:
+    """The package files that the step's module imports (the packages' __init__ included), by
+    PackageImportFinder, less the declarations and, unless ``docstring_only``, the files that
+    hold nothing but a docstring."""
     finder = PackageImportFinder(path=[str(package_dir.parent)])
     finder.import_hook(f"{PACKAGE_NAME}.{step_module_name(step)}")
-    return frozenset(Path(module.__file__).resolve() for module in finder.modules.values() if module.__file__)
+    left_out = {package_dir.joinpath(*name.split(".")).with_suffix(".py") for name in DECLARATION_MODULES}
+    files = {Path(module.__file__).resolve() for module in finder.modules.values() if module.__file__}
+    return frozenset(path for path in files - left_out if docstring_only or code_text(path.read_text()))
 
 
 def package_files(package_dir: Path) -> list[Path]:
     return sorted(path for path in package_dir.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+STEPS = step_names()
 
 
 def test_each_steps_closure_is_what_its_code_imports():
@@ -119,32 +150,63 @@ def test_each_steps_closure_is_what_its_code_imports():
         assert set(module_closure([step_module_name(step)], PACKAGE_DIR)) == expected, step
 
 
-def test_editing_any_module_changes_exactly_the_hashes_of_the_steps_that_import_it(tmp_path):
+def test_editing_a_statement_of_any_module_changes_exactly_the_hashes_of_the_steps_that_import_it(tmp_path):
     copy = tmp_path / PACKAGE_NAME
     shutil.copytree(PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    importers = {step: {copy / path.relative_to(PACKAGE_DIR) for path in imported_files(step, PACKAGE_DIR)}
+    # A statement added to a docstring-only __init__ makes it code, which runs before its package's modules.
+    importers = {step: {copy / path.relative_to(PACKAGE_DIR) for path in imported_files(step, PACKAGE_DIR, True)}
                  for step in STEPS}
     before = {step: step_source_hash(step, copy) for step in STEPS}
     assert len(set(before.values())) == len(STEPS)  # no two steps share their whole closure
-    for module in package_files(copy):
-        original = module.read_bytes()
-        module.write_bytes(original + b"\n# an edit\n")
+    modules = [module for module in package_files(copy)
+               if module.relative_to(copy).with_suffix("").as_posix().replace("/", ".") not in DECLARATION_MODULES]
+    originals = {module: module.read_bytes() for module in modules}
+    for module in modules:  # a comment in every module at once: no hash changes
+        module.write_bytes(originals[module] + b"\n# an edit of a comment\n")
+    assert {step for step in STEPS if step_source_hash(step, copy) != before[step]} == set()
+    for module in modules:
+        original = originals[module]
+        module.write_bytes(original + b"\nEDITED = True\n")
         changed = {step for step in STEPS if step_source_hash(step, copy) != before[step]}
         module.write_bytes(original)
         assert changed == {step for step, files in importers.items() if module in files}, module.name
 
 
-def test_every_module_of_the_steps_folder_is_a_step_or_their_glue():
-    steps_dir = PACKAGE_DIR / "steps"
-    modules = {path.stem for path in steps_dir.glob("*.py")} - {"__init__"}
-    glue = modules - set(STEPS.values())
-    # Glue is imported by at least one step; everything else there is a step of the table.
-    used = set().union(*(imported_files(step, PACKAGE_DIR) for step in STEPS))
-    assert glue and all(steps_dir / f"{name}.py" in used for name in glue)
+def test_every_module_of_the_steps_folder_is_a_step():
+    """The folder is the list of steps: each module declares what it takes and how it runs."""
+    modules = {path.stem for path in (PACKAGE_DIR / "steps").glob("*.py")} - {"__init__"}
+    assert {name.replace("-", "_") for name in STEPS} == modules
+    for step in STEPS:
+        for command in step_commands(step_module(step)).values():
+            assert callable(command.run) and command.files is not None, step
+
+
+def test_every_package_init_holds_only_its_docstring():
+    """So that a package's __init__ is in no step's hash: adding a step, or editing the
+    description of a package, re-runs nothing."""
+    for init in PACKAGE_DIR.rglob("__init__.py"):
+        assert code_text(init.read_text()) == "", init
+
+
+def test_the_declarations_module_holds_only_declarations():
+    """What the code hash leaves out must compute nothing: imports, the GROUP options, and
+    classes of annotated fields (and docstrings)."""
+    for name in DECLARATION_MODULES:
+        tree = ast.parse(PACKAGE_DIR.joinpath(*name.split(".")).with_suffix(".py").read_text())
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    docstring = isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)
+                    assert isinstance(item, ast.AnnAssign) or docstring, (node.name, ast.dump(item)[:80])
+            else:
+                allowed = (ast.Import, ast.ImportFrom, ast.Expr, ast.Assign)
+                assert isinstance(node, allowed), ast.dump(node)[:80]
+                if isinstance(node, ast.Assign):
+                    assert [target.id for target in node.targets] == ["GROUP"]
 
 
 def test_an_unknown_step_is_a_clear_error():
-    with pytest.raises(LatentspaceError, match=r"^package code hash: no step 'figure', expected one of data, "):
+    with pytest.raises(LatentspaceError, match=r"^package code hash: no step 'figure' \(expected a module "):
         step_source_hash("figure")
 
 
@@ -154,14 +216,14 @@ RULE_BLOCK = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.S | re.M)
 
 
 def rule_steps() -> dict[str, tuple[str, list[str]]]:
-    """{rule: (the step its shell runs, the steps its step_code params name)} from workflow/rules/."""
+    """{rule: (the step its shell runs, the steps its code params hash)} from workflow/rules/."""
     rules = {}
     for smk in sorted((REPO_ROOT / "workflow" / "rules").glob("*.smk")):
         for name, body in RULE_BLOCK.findall(smk.read_text()):
             commands = re.findall(r"python -m latentspace ([\w-]+)", body)
             if commands:
                 assert len(set(commands)) == 1, name
-                rules[name] = (commands[0], re.findall(r'step_code\("([\w-]+)"\)', body))
+                rules[name] = (commands[0], re.findall(r'step_source_hash\("([\w-]+)"\)', body))
     return rules
 
 
@@ -170,7 +232,7 @@ def test_every_rule_hashes_the_step_it_runs_and_is_named_after_it():
     assert {step for step, _ in rules.values()} == set(STEPS)  # every step has a rule
     for rule, (step, hashed) in rules.items():
         assert hashed == [step], rule
-        underscored = STEPS[step]
+        underscored = step.replace("-", "_")
         assert rule == underscored or rule.startswith(f"{underscored}_"), (rule, step)
 
 
@@ -220,18 +282,24 @@ def rules_with_changed_params(rows: list[dict[str, str]]) -> set[str]:
     return {row["rule"] for row in rows if "params changed" in row["status"]}
 
 
-@pytest.mark.parametrize(
-    "module",
-    ["figures/training_curves.py", "geometry.py", "model.py", "steps/shared.py", "study/labels.py", "site_builder.py"],
-)
-def test_editing_a_module_reruns_exactly_the_rules_whose_step_imports_it(pipeline_run, tmp_path, module):
+def package_copy(tmp_path: Path) -> Path:
     copy = tmp_path / PACKAGE_NAME
     shutil.copytree(PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["figures/training_curves.py", "model/geometry.py", "model/vae.py", "files/atomic.py", "study/labels.py",
+     "page/site_builder.py"],
+)
+def test_editing_a_module_reruns_exactly_the_rules_whose_step_imports_it(pipeline_run, tmp_path, module):
+    copy = package_copy(tmp_path)
     # The same code: no output is out of date (this fails too if src/ is edited while the tests run).
     assert rules_with_changed_params(summary_rows(pipeline_run, tmp_path)) == set()
 
     with open(copy / module, "a") as edited:
-        edited.write("\n# an edit\n")
+        edited.write("\nEDITED = True\n")
     importing_steps = {step for step in STEPS if PACKAGE_DIR / module in imported_files(step, PACKAGE_DIR)}
     expected = {rule for rule, (step, _) in rule_steps().items() if step in importing_steps}
     assert expected, f"no step imports {module}"
@@ -240,11 +308,42 @@ def test_editing_a_module_reruns_exactly_the_rules_whose_step_imports_it(pipelin
 
 
 def test_an_edit_is_planned_with_the_reason_params_changed(pipeline_run, tmp_path):
-    copy = tmp_path / PACKAGE_NAME
-    shutil.copytree(PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    copy = package_copy(tmp_path)
     assert planned_jobs(dry_run(pipeline_run, tmp_path)) == {}
     with open(copy / "figures" / "training_curves.py", "a") as edited:
-        edited.write("\n# an edit\n")
+        edited.write("\nEDITED = True\n")
     output = dry_run(pipeline_run, tmp_path)
     assert planned_jobs(output) == {"training_curves": 1, "site": 1, "all": 1}
     assert "Params have changed since last execution" in output
+
+
+def test_adding_a_step_plans_no_job_of_the_existing_steps(pipeline_run, tmp_path):
+    """A new step is a new module of the steps folder; no other step's hash holds the folder."""
+    copy = package_copy(tmp_path)
+    (copy / "steps" / "new_figure.py").write_text(
+        (PACKAGE_DIR / "steps" / "ball_volume.py").read_text().replace("F4:", "A new figure:")
+    )
+    (copy / "steps" / "__init__.py").write_text((copy / "steps" / "__init__.py").read_text() + "\n")
+    assert planned_jobs(dry_run(pipeline_run, tmp_path)) == {}
+
+
+def test_editing_a_docstring_or_a_comment_of_the_training_code_plans_no_job(pipeline_run, tmp_path):
+    copy = package_copy(tmp_path)
+    loop = copy / "training" / "loop.py"
+    text = loop.read_text()
+    docstring = text.split('"""')[1]
+    edited = text.replace(docstring, docstring + "\nOne more line of explanation.\n", 1)
+    loop.write_text(edited.replace("\nimport torch\n", "\nimport torch  # the tensors\n", 1))
+    assert loop.read_text() != text
+    assert planned_jobs(dry_run(pipeline_run, tmp_path)) == {}
+
+
+def test_changing_a_statement_of_the_training_code_retrains_and_rebuilds_what_follows(pipeline_run, tmp_path):
+    copy = package_copy(tmp_path)
+    loop = copy / "training" / "loop.py"
+    loop.write_text(loop.read_text() + "\nEDITED = True\n")
+    jobs = planned_jobs(dry_run(pipeline_run, tmp_path))
+    assert jobs["train"] == len(set(REDUCED_LATENT_DIMS) | {2, 10, 500})  # the figures' models too
+    # Everything downstream of a model; nothing that no model feeds.
+    assert {"study_model", "latent_grid", "decode_interpolation", "site"} <= set(jobs)
+    assert not {"data", "study_classifier", "ball_volume", "lerp_vs_slerp", "autoencoder_diagram"} & set(jobs)

@@ -20,7 +20,7 @@ import torch
 
 from conftest import REPO_ROOT
 from latentspace.cli import main
-from latentspace.datasets import load_mnist_5k, random_split, save_dataset
+from latentspace.files.datasets import load_mnist_5k, random_split, save_dataset
 
 # --------------------------------------------------------------------------
 # The commands, in one place: {name} is the path of a file the producers made (the damaged
@@ -31,8 +31,8 @@ PRODUCERS = [
     ["train", "--data", "{dataset}", "--latent-dim", "2", "--hidden-dims", "16", "--epochs", "1", "--batch-size", "36",
      "--learning-rate", "0.001", "--seed", "0", "--device", "cpu", "--threads", "1", "--model-out", "{model}", "--history-out", "{history}",
      "--metrics-out", "{metrics}"],
-    ["decode", "lerp", "--model", "{model}", "--steps", "5", "--seed", "1", "--device", "cpu",
-     "--output", "{decoded_path}"],
+    ["decode", "lerp-and-slerp", "--model", "{model}", "--steps", "5", "--seed", "1", "--device", "cpu",
+     "--lerp-output", "{decoded_path}", "--slerp-output", "{out}/slerp.npz"],
     ["study-classifier", "--data", "{dataset}", "--epochs", "1", "--batch-size", "36", "--learning-rate", "0.004",
      "--max-shift-px", "0", "--max-rotation-degrees", "0", "--max-scale-change", "0", "--members", "1",
      "--label-smoothing", "0", "--averaged-epochs", "1", "--test-time-shift-px", "1",
@@ -46,12 +46,12 @@ PRODUCERS = [
      "--pairs", "2", "--path-steps", "3", "--bootstrap-resamples", "10", "--confidence-level", "0.95", "--seed", "0",
      "--device", "cpu", "--threads", "1", "--paths-out", "{path_table}", "--midpoints-out", "{midpoint_table}",
      "--midpoint-pairs-out", "{midpoint_pairs}"],
-    ["study-summary", "--statistics", "{statistics}", "--paths", "{path_table}", "--midpoints", "{midpoint_table}",
+    ["study-summary", "--statistics", "{statistics}", "--path-metrics", "{path_table}", "--midpoints", "{midpoint_table}",
      "--classifier-metrics", "{classifier_metrics}", "--pairs", "2", "--path-steps", "3", "--iwae-samples", "2",
      "--bootstrap-resamples", "10", "--confidence-level", "0.95", "--seed", "0", "--summary-out", "{summary}",
      "--models-out", "{out}/models.csv", "--paths-out", "{out}/paths.csv", "--midpoints-out", "{out}/midpoints.csv"],
     ["explorer", "plane", "--model", "{model}", "--data", "{dataset}", "--encoded-digits", "4",
-     "--extent", "2", "--weight-dtype", "float16", "--device", "cpu", "--output", "{bundle}"],
+     "--plane-extent", "2", "--weight-dtype", "float16", "--device", "cpu", "--output", "{bundle}"],
 ]
 
 SITE = ["site", "--templates", "site_templates", "--title", "T", "--output-dir", "{out}/site", "--run-config-json",
@@ -72,20 +72,20 @@ CONSUMERS = {
                    "--pairs", "2", "--path-steps", "3", "--bootstrap-resamples", "10", "--confidence-level", "0.95",
                    "--seed", "0", "--device", "cpu", "--threads", "1", "--paths-out", "{out}/p.csv", "--midpoints-out", "{out}/m.csv",
                    "--midpoint-pairs-out", "{out}/m.npz"],
-    "classifier_metrics": ["study-summary", "--statistics", "{statistics}", "--paths", "{path_table}",
+    "classifier_metrics": ["study-summary", "--statistics", "{statistics}", "--path-metrics", "{path_table}",
                            "--midpoints", "{midpoint_table}", "--classifier-metrics", "{classifier_metrics}",
                            "--pairs", "2", "--path-steps", "3", "--iwae-samples", "2", "--bootstrap-resamples", "10",
                            "--confidence-level", "0.95", "--seed", "0", "--summary-out", "{out}/s.json",
                            "--models-out", "{out}/a.csv", "--paths-out", "{out}/b.csv", "--midpoints-out", "{out}/c.csv"],
-    "statistics": ["study-summary", "--statistics", "{statistics}", "--paths", "{path_table}",
+    "statistics": ["study-summary", "--statistics", "{statistics}", "--path-metrics", "{path_table}",
                    "--midpoints", "{midpoint_table}", "--classifier-metrics", "{classifier_metrics}",
                    "--pairs", "2", "--path-steps", "3", "--iwae-samples", "2", "--bootstrap-resamples", "10",
                    "--confidence-level", "0.95", "--seed", "0", "--summary-out", "{out}/s.json",
                    "--models-out", "{out}/a.csv", "--paths-out", "{out}/b.csv", "--midpoints-out", "{out}/c.csv"],
-    "path_table": ["study-path-figures", "--paths", "{path_table}", "--output", "latent_norm_ratio={out}/n.svg"],
+    "path_table": ["study-path-figures", "--path-metrics", "{path_table}", "--output", "latent_norm_ratio={out}/n.svg"],
     "midpoint_table": ["study-midpoint-figure", "--midpoints", "{midpoint_table}", "--output", "{out}/gaps.svg"],
     "summary": ["study-norm-figure", "--summary", "{summary}", "--output", "{out}/norms.svg"],
-    "midpoint_pairs": ["study-summary", "--statistics", "{statistics}", "--paths", "{path_table}",
+    "midpoint_pairs": ["study-summary", "--statistics", "{statistics}", "--path-metrics", "{path_table}",
                        "--midpoints", "{midpoint_table}", "--classifier-metrics", "{classifier_metrics}",
                        "--replicate-statistics", "1={statistics}", "--replicate-midpoints", "1={midpoint_table}",
                        "--midpoint-pairs", "0={midpoint_pairs}", "--midpoint-pairs", "1={midpoint_pairs}",
@@ -216,7 +216,7 @@ def test_a_damaged_training_checkpoint_is_one_line_then_training_starts_over(mad
 
 def test_a_model_whose_weights_do_not_fit_is_one_line(made, tmp_path):
     """torch's load_state_dict message spans several lines; the error stays on one."""
-    from latentspace.model_files import load_model
+    from latentspace.model.model_files import load_model
     from latentspace.errors import LatentspaceError
 
     payload = torch.load(made["model"], weights_only=True)

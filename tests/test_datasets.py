@@ -14,7 +14,7 @@ import pytest
 from torchvision import datasets as tv_datasets
 
 from latentspace.cli import main as cli_main
-from latentspace.datasets import build_dataset, load_dataset, random_split, save_dataset
+from latentspace.files.datasets import build_dataset, load_dataset, random_split, save_dataset
 from latentspace.errors import DataError, LatentspaceError
 
 def test_mnist_5k_is_balanced_and_split_by_seed():

@@ -20,11 +20,11 @@ import yaml
 
 from conftest import REDUCED_CONFIG, run_snakemake
 from explorer_helpers import bundle_layers, decode_with_layers, model_with_rounded_decoder, rounding_error_bound
-from latentspace import decoder_export
-from latentspace.model_files import load_model, save_model
+from latentspace.page import explorer_bundles
+from latentspace.model.model_files import load_model, save_model
 from latentspace.cli import main
-from latentspace.datasets import Dataset, images_to_vectors, save_dataset
-from latentspace.decoder_export import (
+from latentspace.files.datasets import Dataset, images_to_vectors, save_dataset
+from latentspace.page.explorer_bundles import (
     BundleError,
     bundle_text,
     decoder_layers,
@@ -37,11 +37,11 @@ from latentspace.decoder_export import (
     spiral_bundle,
     unpack_arrays,
 )
-from latentspace.decoding import decode_latents
+from latentspace.model.decoding import decode_latents
 from latentspace.errors import LatentspaceError
-from latentspace.model import VAEConfig
-from latentspace.paths import decode_path, interpolation_path, load_decoded_path, save_decoded_path
-from latentspace.training import build_model
+from latentspace.model.vae import VAEConfig
+from latentspace.model.latent_paths import decode_path, interpolation_path, load_decoded_path, save_decoded_path
+from latentspace.training.loop import build_model
 
 # The page weight the issue allows for the weights of all explorers together.
 PAGE_WEIGHT_BUDGET_BYTES = 5_000_000
@@ -140,11 +140,11 @@ def test_arrays_are_packed_aligned_little_endian_and_read_back():
         "c": np.array([np.pi, -1e-30], dtype=np.float32),
     }
     data, specs = pack_arrays(arrays)
-    assert [spec["offset"] % decoder_export.ALIGNMENT_BYTES for spec in specs.values()] == [0, 0, 0]
+    assert [spec["offset"] % explorer_bundles.ALIGNMENT_BYTES for spec in specs.values()] == [0, 0, 0]
     assert specs["b"] == {"dtype": "float16", "shape": [2, 2], "offset": 8}
     assert data[8:10] == b"\x00\x3e"  # float16 1.5, little-endian
     assert data[16:20] == b"\xdb\x0f\x49\x40"  # float32 pi, little-endian
-    bundle = decoder_export.ExplorerBundle({"arrays": specs}, data)
+    bundle = explorer_bundles.ExplorerBundle({"arrays": specs}, data)
     for name, array in unpack_arrays(bundle).items():
         np.testing.assert_array_equal(array, arrays[name])
         assert array.dtype == arrays[name].dtype
@@ -267,7 +267,7 @@ def export(inputs, kind, output, *options):
 
 def test_the_command_writes_each_widgets_bundle(inputs, tmp_path):
     assert export(inputs, "plane", tmp_path / "plane.js", "--model", str(inputs / "z2.pt"),
-                  "--data", str(inputs / "dataset.npz"), "--encoded-digits", "5", "--extent", "2.5") == 0
+                  "--data", str(inputs / "dataset.npz"), "--encoded-digits", "5", "--plane-extent", "2.5") == 0
     plane = read_bundle(tmp_path / "plane.js")
     arrays = unpack_arrays(plane)
     dataset = small_dataset(test_count=12)
@@ -292,7 +292,7 @@ def test_the_command_writes_each_widgets_bundle(inputs, tmp_path):
 def test_the_command_is_deterministic(inputs, tmp_path):
     for name in ("first.js", "second.js"):
         assert export(inputs, "plane", tmp_path / name, "--model", str(inputs / "z2.pt"),
-                      "--data", str(inputs / "dataset.npz"), "--encoded-digits", "100", "--extent", "3") == 0
+                      "--data", str(inputs / "dataset.npz"), "--encoded-digits", "100", "--plane-extent", "3") == 0
     assert (tmp_path / "first.js").read_bytes() == (tmp_path / "second.js").read_bytes()
     assert len(unpack_arrays(read_bundle(tmp_path / "first.js"))["encoded_labels"]) == 12  # all there are
 
@@ -300,11 +300,14 @@ def test_the_command_is_deterministic(inputs, tmp_path):
 @pytest.mark.parametrize(
     "kind, options, message, status",
     [
-        ("cube", ["--model", "{z2}"], "argument EXPLORER: invalid choice: 'cube'", 2),
-        ("spiral", ["--model", "{z10}"], "latentspace explorer spiral: error: the following arguments are required: --turns", 2),
-        ("plane", ["--model", "{z2}", "--extent", "3"], "the following arguments are required: --data, --encoded-digits", 2),
-        ("plane", ["--model", "{z10}", "--data", "{data}", "--encoded-digits", "3", "--extent", "3"], "needs the model with latent_dim 2, got 10", 1),
-        ("spiral", ["--model", "{z10}", "--turns", "2", "--weight-dtype", "int8"], "weight_dtype: expected one of float16, float32", 1),
+        ("cube", ["--model", "{z2}"], "argument KIND: invalid choice: 'cube'", 2),
+        ("spiral", ["--turns", "2"], "latentspace explorer spiral: error: the following arguments are required: --model", 2),
+        ("plane", ["--model", "{z2}", "--plane-extent", "3"], "the following arguments are required: --data", 2),
+        ("plane", ["--model", "{z2}", "--data", "{data}", "--encoded-digits", "0"],
+         "argument --encoded-digits: expected an integer from 1 to 100000, got '0'", 2),
+        ("plane", ["--model", "{z10}", "--data", "{data}", "--encoded-digits", "3", "--plane-extent", "3"], "needs the model with latent_dim 2, got 10", 1),
+        ("spiral", ["--model", "{z10}", "--turns", "2", "--weight-dtype", "int8"],
+         "argument --weight-dtype: expected one of float16, float32, got 'int8'", 2),
         ("interpolation", ["--model", "{z10}", "--path", "{lerp}", "--seed", "1"], r"expected endpoints \(2, 10\), got \(2, 6\)", 1),
         ("spiral", ["--model", "{missing}", "--turns", "2"], r"not found \(expected a latentspace model file\)", 1),
     ],

@@ -18,11 +18,11 @@ import statistics
 import numpy as np
 import pytest
 
-from latentspace import geometry
-from latentspace.model_files import load_model
-from latentspace.decoder_export import decoder_layers, read_bundle, round_layers
-from latentspace.decoding import decode_latents, to_uint8
-from latentspace.paths import interpolation_endpoints, load_decoded_path
+from latentspace.model import geometry
+from latentspace.model.model_files import load_model
+from latentspace.page.explorer_bundles import decoder_layers, read_bundle, round_layers
+from latentspace.model.decoding import decode_latents, to_uint8
+from latentspace.model.latent_paths import interpolation_endpoints, load_decoded_path
 from conftest import REPO_ROOT
 from explorer_helpers import model_with_rounded_decoder, rounding_error_bound
 from test_browser import DESKTOP, PHONE, artifacts_dir, chromium, open_site, site_url  # noqa: F401 (fixtures)

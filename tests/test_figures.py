@@ -20,8 +20,8 @@ import yaml
 from conftest import REDUCED_CONFIG, run_snakemake
 from latentspace.cli import main
 from latentspace.errors import LatentspaceError
+from latentspace.settings.declared import VideoSettings
 from latentspace.figures.animation import (
-    VideoSettings,
     animation_figure,
     blit_frames,
     ffmpeg_encoders,
@@ -32,8 +32,8 @@ from latentspace.figures.interpolation import interpolation_mosaic, interpolatio
 from latentspace.figures.path_animations import sphere_spiral_scene, spiral_2d_scene
 from latentspace.figures.rendering import plt
 from latentspace.figures.sphere_spirals import progress_chunks
-from latentspace.model import VAEConfig
-from latentspace.paths import (
+from latentspace.model.vae import VAEConfig
+from latentspace.model.latent_paths import (
     DecodedPath,
     check_interpolation_pair,
     decode_path,
@@ -41,7 +41,7 @@ from latentspace.paths import (
     sphere_spiral_path,
     spiral_2d_path,
 )
-from latentspace.training import build_model
+from latentspace.training.loop import build_model
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
 HAS_VP9 = "libvpx-vp9" in ffmpeg_encoders()
@@ -117,14 +117,16 @@ def test_projections_figure_has_one_panel_per_pair(tmp_path):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["ball-volume", "--max-dim", "3"], "max_dim: expected at least 6 (to show the peak at n = 5), got 3"),
-        (["lerp-vs-slerp", "--angle-degrees", "180", "--steps", "5"], "angle_degrees: expected an angle strictly between 0 and 180"),
-        (["projections", "--n", "2", "--turns", "1", "--steps", "9"], "n: expected a sphere in 3 or more dimensions"),
+        (["ball-volume", "--max-dim", "3"], "argument --max-dim: expected an integer from 6 to 1000, got '3'"),
+        (["lerp-vs-slerp", "--angle-degrees", "180", "--steps", "5"],
+         "argument --angle-degrees: expected a number above 0 and below 180, got '180'"),
+        (["projections", "--n", "2", "--turns", "1", "--steps", "9"], "argument --n: expected an integer of at least 3, got '2'"),
     ],
 )
 def test_bad_figure_settings_give_one_line(arguments, message, tmp_path, capsys):
+    """The declared bounds of a setting stop the step before it runs: one line, the usage-error status."""
     output = tmp_path / "x.svg"
-    assert main([*arguments, "--output", str(output)]) == 1
+    assert main([*arguments, "--output", str(output)]) == 2
     error = capsys.readouterr().err
     assert error.startswith(f"latentspace {arguments[0]}: error: {message}") and error.count("\n") == 1
     assert not output.exists()
@@ -205,7 +207,7 @@ def test_animation_is_reproducible(spiral_decoded, tmp_path):
 
 def test_sphere_spiral_animation_command(tmp_path):
     decoded = decode_path(tiny_model(10), sphere_spiral_path(10, 5, turns=2))
-    from latentspace.paths import save_decoded_path
+    from latentspace.model.latent_paths import save_decoded_path
 
     save_decoded_path(decoded, tmp_path / "path.npz")
     code = main(["sphere-spiral-animation", "--path", str(tmp_path / "path.npz"), "--width-px", "256",
@@ -241,8 +243,9 @@ def test_odd_or_tiny_frame_sizes_are_refused(width, height):
 
 @pytest.mark.parametrize(
     "settings, message",
-    [({"fps": 0}, "animation.fps"), ({"h264_crf": 52}, "animation.h264_crf"),
-     ({"poster_at": 1.5}, "animation.poster_at")],
+    [({"fps": 0}, "^fps: expected a number above 0 and at most 120, got 0"),
+     ({"h264_crf": 52}, "^h264_crf: expected an integer from 0 to 51, got 52"),
+     ({"poster_at": 1.5}, "^poster_at: expected a number from 0 to 1, got 1.5")],
 )
 def test_bad_video_settings_are_named(settings, message):
     with pytest.raises(LatentspaceError, match=message):
@@ -287,13 +290,14 @@ def test_mismatched_interpolation_paths_are_refused(interpolation_pair):
 def test_interpolation_commands(interpolation_pair, tmp_path):
     import torch
 
-    from latentspace.paths import save_decoded_path
-    from latentspace.study.classifier import ClassifierSettings, DigitClassifier, save_classifier
+    from latentspace.model.latent_paths import save_decoded_path
+    from latentspace.settings.declared import ClassifierRun
+    from latentspace.study.classifier import DigitClassifier, save_classifier
 
     for name, path in zip(("lerp", "slerp"), interpolation_pair):
         save_decoded_path(path, tmp_path / f"{name}.npz")
     torch.manual_seed(0)  # an untrained classifier: its confidences are real outputs, just not good ones
-    save_classifier(tmp_path / "classifier.pt", DigitClassifier(), ClassifierSettings(1, 8, 1e-3, 0, 0))
+    save_classifier(tmp_path / "classifier.pt", DigitClassifier(), ClassifierRun(epochs=1, batch_size=8, learning_rate=1e-3, seed=0))
     inputs = ["--lerp", str(tmp_path / "lerp.npz"), "--slerp", str(tmp_path / "slerp.npz")]
     assert main(["interpolation-mosaic", *inputs, "--padding-px", "1", "--output", str(tmp_path / "f11.png"),
                  "--summary", str(tmp_path / "f11.json")]) == 0

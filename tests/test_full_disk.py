@@ -24,16 +24,17 @@ import pytest
 import torch
 
 from conftest import REPO_ROOT
-from latentspace.atomic_files import FileWriteError, refusal_behind, write_text_atomic
-from latentspace.checkpoints import save_training_state
+from latentspace.files.atomic import FileWriteError, refusal_behind, write_text_atomic
+from latentspace.training.checkpoints import save_training_state
 from latentspace.cli import main as cli_main
-from latentspace.datasets import Dataset, save_dataset
+from latentspace.files.datasets import Dataset, save_dataset
 from latentspace.figures.high_dimensions import ball_volume_figure
 from latentspace.figures.rendering import save_figure
-from latentspace.model import VAEConfig
-from latentspace.model_files import save_model
-from latentspace.paths import DecodedPath, save_decoded_path
-from latentspace.training import TrainSettings, build_model, new_training_state
+from latentspace.model.vae import VAEConfig
+from latentspace.model.model_files import save_model
+from latentspace.model.latent_paths import DecodedPath, save_decoded_path
+from latentspace.settings.declared import TrainingRun
+from latentspace.training.loop import build_model, new_training_state
 
 
 class SmallDisk:
@@ -102,7 +103,7 @@ def leftovers(folder: Path) -> list[str]:
 
 def small_training_state(latent_dim: int = 2):
     model = build_model(VAEConfig(latent_dim, (64,)), seed=0, device=torch.device("cpu"))
-    return new_training_state(model, TrainSettings(1, 32, 1e-3, 0))
+    return new_training_state(model, TrainingRun(epochs=1, batch_size=32, learning_rate=1e-3, seed=0))
 
 
 def test_a_checkpoint_on_a_full_disk_names_the_file_and_its_size(small_disk):
@@ -225,7 +226,7 @@ def test_torch_s_wrapped_error_is_traced_to_the_full_disk(tmp_path):
 
 def test_other_write_failures_pass_through_unchanged(tmp_path):
     with pytest.raises(ValueError, match="not a refusal"):
-        from latentspace.atomic_files import atomic_path
+        from latentspace.files.atomic import atomic_path
 
         with atomic_path(tmp_path / "x.txt"):
             raise ValueError("not a refusal")

@@ -1,4 +1,4 @@
-"""Property tests for latentspace.geometry (fresh random inputs via hypothesis)."""
+"""Property tests for latentspace.model.geometry (fresh random inputs via hypothesis)."""
 
 import math
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latentspace import geometry
-from latentspace.geometry import (
+from latentspace.model import geometry
+from latentspace.model.geometry import (
     ball_volume,
     cartesian_to_hyperspherical,
     chi_mean_and_std,

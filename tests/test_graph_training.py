@@ -28,20 +28,20 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latentspace.batching import BatchPlan, epoch_order, gather_into
-from latentspace.checkpoints import load_training_state, save_training_state
-from latentspace.datasets import build_dataset, images_to_vectors
-from latentspace.graph_step import (
+from latentspace.training.batching import BatchPlan, epoch_order, gather_into
+from latentspace.training.checkpoints import load_training_state, save_training_state
+from latentspace.files.datasets import build_dataset, images_to_vectors
+from latentspace.training.graph_step import (
     CAPTURABLE_WARNING,
     ModelSnapshot,
     ReplayedStep,
     capturable_warning_silenced,
     first_error,
 )
-from latentspace.model import VAEConfig
-from latentspace.training import (
+from latentspace.model.vae import VAEConfig
+from latentspace.settings.declared import TrainingRun
+from latentspace.training.loop import (
     TrainingInterrupted,
-    TrainSettings,
     _train_step,
     build_model,
     make_optimizer,
@@ -270,7 +270,7 @@ def cuda_digits(digits):
 
 @pytest.fixture
 def deterministic_cuda():
-    from latentspace.devices import make_cuda_deterministic
+    from latentspace.model.devices import make_cuda_deterministic
 
     previous = torch.are_deterministic_algorithms_enabled()
     make_cuda_deterministic()
@@ -293,13 +293,13 @@ def torch_replays():
 
 
 def cuda_state(seed=2):
-    settings_ = TrainSettings(epochs=1, batch_size=BATCH, learning_rate=1e-3, seed=seed)
+    settings_ = TrainingRun(epochs=1, batch_size=BATCH, learning_rate=1e-3, seed=seed)
     return new_training_state(build_model(CONFIG, seed, torch.device("cuda")), settings_)
 
 
 def train_cuda(digits, epochs=3, replay=True, seed=2, should_stop=None, state=None, on_epoch_end=None):
     train_x, test_x = cuda_digits(digits)
-    settings_ = TrainSettings(epochs=epochs, batch_size=BATCH, learning_rate=1e-3, seed=seed)
+    settings_ = TrainingRun(epochs=epochs, batch_size=BATCH, learning_rate=1e-3, seed=seed)
     if state is None:
         state = cuda_state(seed)
     run_epochs(state, train_x, test_x, settings_, on_epoch_end=on_epoch_end, should_stop=should_stop, replay=replay)
@@ -324,7 +324,7 @@ def private_pool_ids() -> set:
 
 @needs_cuda
 def test_one_replayed_step_equals_one_eager_step(digits, deterministic_cuda, torch_replays):
-    from latentspace.training import capture_train_step
+    from latentspace.training.loop import capture_train_step
 
     train_x = digits[0].cuda()
     indices = torch.arange(BATCH, 2 * BATCH, device="cuda")
@@ -465,7 +465,7 @@ def test_cuda_nan_loss_stops_with_the_epoch(digits, deterministic_cuda):
     from latentspace.errors import TrainingError
 
     train_x, test_x = cuda_digits(digits)
-    settings_ = TrainSettings(epochs=2, batch_size=BATCH, learning_rate=1e30, seed=0)
+    settings_ = TrainingRun(epochs=2, batch_size=BATCH, learning_rate=1e30, seed=0)
     state = new_training_state(build_model(CONFIG, 0, deterministic_cuda), settings_)
     with pytest.raises(TrainingError, match=r"^epoch 1: the training loss became nan"):
         run_epochs(state, train_x, test_x, settings_)

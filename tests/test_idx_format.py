@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from latentspace.errors import DataError
-from latentspace.idx_format import parse_idx, read_idx, read_image_label_pair
+from latentspace.files.idx_format import parse_idx, read_idx, read_image_label_pair
 from mnist_idx import SPLIT_SIZE, file_names, idx_bytes
 
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from latentspace.decoding import encode_posteriors
-from latentspace.model import VAE, VAEConfig, bernoulli_nll, gaussian_kl_per_dim, loss_terms
+from latentspace.model.decoding import encode_posteriors
+from latentspace.model.vae import VAE, VAEConfig, bernoulli_nll, gaussian_kl_per_dim, loss_terms
 
 
 @settings(max_examples=25, deadline=None)

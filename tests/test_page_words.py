@@ -1,6 +1,6 @@
 """The page's run-dependent words: each branch of the templates, fed numbers that go against the article.
 
-The templates word the verdicts that Python computed (latentspace.article_numbers, the study's
+The templates word the verdicts that Python computed (latentspace.page.article_numbers, the study's
 summary). These tests render the real templates (Jinja only: formulas stay TeX) from stand-in
 runs whose numbers agree with the article, contradict it, show no difference, come from a
 classifier below its bar, or lack the size the article talks about, and check what each branch
@@ -10,7 +10,6 @@ that every number the page quotes from a file names that file and field, and is 
 
 from __future__ import annotations
 
-import argparse
 import html.parser
 import json
 import re
@@ -21,9 +20,11 @@ from page_text import page_text
 from test_site import TEMPLATES, write_fake_run
 from test_study_tables import summary_for
 
-from latentspace import article_numbers, site_builder
-from latentspace.code_version import PACKAGE_DIR, module_closure
-from latentspace.steps import STEPS, site, step_module_name
+from latentspace.page import article_numbers, site_builder
+from latentspace.pipeline.code_hash import PACKAGE_DIR, module_closure
+from latentspace.cli import parse_step, step_names
+from latentspace.pipeline.code_hash import step_module_name
+from latentspace.steps import site
 
 # One environment for every test: it compiles each template once.
 ENVIRONMENT = site_builder.template_environment(TEMPLATES)
@@ -38,9 +39,8 @@ def render_text(folder: Path, **run) -> str:
 
 def render_html(folder: Path, **run) -> str:
     arguments = write_fake_run(folder / "run", **run)
-    parser = argparse.ArgumentParser()
-    site.add_arguments(parser)
-    context, assets, _ = site.site_context(parser.parse_args([*arguments[1:], "--output-dir", str(folder / "site")]))
+    _, settings, files = parse_step([*arguments, "--output-dir", str(folder / "site")])
+    context, assets, _ = site.site_context(settings, files)
     return ENVIRONMENT.get_template("index.html.j2").render(**site_builder.page_context(TEMPLATES, context, assets))
 
 
@@ -306,7 +306,7 @@ def test_no_figure_module_imports_the_study_classifier():
     """F11's scores come from the study (study-pair-scores); no figure or figure step runs the classifier."""
     classifier = PACKAGE_DIR / "study" / "classifier.py"
     figures = [f"figures.{path.stem}" for path in (PACKAGE_DIR / "figures").glob("*.py") if path.stem != "__init__"]
-    figure_steps = [step_module_name(step) for step in STEPS if not step.startswith(("study-", "train", "data", "decode",
+    figure_steps = [step_module_name(step) for step in step_names() if not step.startswith(("study-", "train", "data", "decode",
                                                                                      "explorer", "site"))]
     assert "figures.interpolation" in figures and "steps.interpolation_mosaic" in figure_steps
     for module in [*figures, *figure_steps]:

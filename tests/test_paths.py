@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from latentspace import geometry
-from latentspace.model_files import save_model
+from latentspace.model import geometry
+from latentspace.model.model_files import save_model
 from latentspace.cli import main
-from latentspace.decoding import decode_latents, to_uint8
+from latentspace.model.decoding import decode_latents, to_uint8
 from latentspace.errors import LatentspaceError
-from latentspace.model import VAEConfig
-from latentspace.paths import (
+from latentspace.model.vae import VAEConfig
+from latentspace.model.latent_paths import (
     DecodedPath,
     LatentPath,
     build_path,
@@ -26,7 +26,7 @@ from latentspace.paths import (
     sphere_spiral_path,
     spiral_2d_path,
 )
-from latentspace.training import build_model
+from latentspace.training.loop import build_model
 
 
 def tiny_model(latent_dim: int, seed: int = 0):
@@ -164,7 +164,7 @@ def test_decode_command_writes_the_path_file(tmp_path):
     model_file = tmp_path / "model.pt"
     save_model(model_file, tiny_model(2, seed=5))
     output = tmp_path / "paths" / "spiral_2d.npz"
-    assert main(["decode", "spiral_2d", "--model", str(model_file), "--steps", "12",
+    assert main(["decode", "spiral_2d", "--model", str(model_file), "--frames", "12",
                  "--t-max-over-pi", "3", "--device", "cpu", "--output", str(output)]) == 0
     decoded = load_decoded_path(output)
     assert isinstance(decoded, DecodedPath) and decoded.images.shape == (12, 28, 28)
@@ -174,7 +174,7 @@ def test_decode_command_writes_the_path_file(tmp_path):
 def test_decode_command_reports_a_bad_setting_in_one_line(tmp_path, capsys):
     model_file = tmp_path / "model.pt"
     save_model(model_file, tiny_model(10))
-    code = main(["decode", "spiral_2d", "--model", str(model_file), "--steps", "5",
+    code = main(["decode", "spiral_2d", "--model", str(model_file), "--frames", "5",
                  "--t-max-over-pi", "3", "--device", "cpu", "--output", str(tmp_path / "x.npz")])
     assert code == 1
     error = capsys.readouterr().err

@@ -15,7 +15,7 @@ import torch
 import yaml
 
 from conftest import REDUCED_CONFIG, REPO_ROOT, copy_workflow, run_snakemake
-from latentspace.model_files import load_model
+from latentspace.model.model_files import load_model
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
 
@@ -102,7 +102,9 @@ def test_invalid_config_is_refused_before_any_job(tmp_path):
     bad_config.write_text(REDUCED_CONFIG.read_text().replace("latent_dims: [2, 10]", "latent_dims: [2, 0]"))
     result = run_snakemake(workdir, "-n", configfile=bad_config)
     assert result.returncode != 0
-    assert "config: latent_dims[1]: 0 is less than the minimum of 1" in result.stdout + result.stderr
+    assert "config: latent_dims: expected a list of at least 1 different integers, each from 1 to 4096, got [2, 0]" in (
+        result.stdout + result.stderr
+    )
     assert not (workdir / "results").exists()
 
 

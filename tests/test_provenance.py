@@ -24,9 +24,10 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_workflow, run_snakemake, snakemake_env
-from latentspace import provenance, site_builder, site_provenance
-from latentspace.cli import build_parser, main
-from latentspace.code_version import step_source_hash
+from latentspace.page import site_builder, site_provenance
+from latentspace.pipeline import provenance
+from latentspace.cli import build_parser, main, step_commands, step_module, step_names
+from latentspace.pipeline.code_hash import step_source_hash
 from latentspace.errors import LatentspaceError
 
 RO_CRATE_CONTEXT = "https://w3id.org/ro/crate/1.1/context"
@@ -66,12 +67,16 @@ def test_a_failed_step_writes_no_record(tmp_path, monkeypatch):
     assert not (tmp_path / "job.json").exists()
 
 
-def test_every_step_and_sub_command_takes_the_record_options():
-    parser = build_parser()
+def test_every_step_and_sub_command_takes_the_record_options(capsys):
     record = ["--provenance", "r.json", "--provenance-inputs", "a", "b", "--provenance-outputs", "c"]
-    args = parser.parse_args(["decode", "spiral_2d", "--model", "m.pt", "--steps", "3", "--t-max-over-pi", "2",
-                              "--device", "cpu", "--output", "o.npz", *record])
+    args = build_parser().parse_args(["decode", "spiral_2d", "--model", "m.pt", "--frames", "3",
+                                      "--t-max-over-pi", "2", "--device", "cpu", "--output", "o.npz", *record])
     assert args.provenance == "r.json" and args.provenance_inputs == ["a", "b"] and args.provenance_outputs == ["c"]
+    for step in step_names():
+        for kind in step_commands(step_module(step)):
+            with pytest.raises(SystemExit):
+                build_parser([step]).parse_args([step, *([kind] if kind else []), "--help"])
+            assert "--provenance-outputs" in capsys.readouterr().out, (step, kind)
 
 
 def test_absolute_paths_inside_the_repository_are_written_relative(tmp_path):
@@ -80,10 +85,14 @@ def test_absolute_paths_inside_the_repository_are_written_relative(tmp_path):
     assert provenance.relative_to_root("results/x", tmp_path) == "results/x"
 
 
-def test_settings_leave_out_files_given_as_name_equals_path():
-    options = {"history": ["2=results/h2.csv", "10=results/h10.csv"], "output": "o.svg", "dpi": 100, "run": print}
-    files = {"results/h2.csv", "results/h10.csv", "o.svg"}
-    assert provenance.step_settings(options, files) == {"dpi": 100}
+def test_the_record_holds_the_declared_settings_and_their_seed(tmp_path):
+    from latentspace.steps.norm_concentration import Settings
+
+    settings = Settings(dims=[1, 10], samples=5, seed=3)
+    record = provenance.job_record("norm-concentration", ["norm-concentration"], settings, [], [], [], "a", "b", tmp_path)
+    assert record["settings"] == {"dims": [1, 10], "samples": 5, "seed": 3} and record["seed"] == 3
+    bare = provenance.job_record("training-curves", ["training-curves"], None, [], [], [], "a", "b", tmp_path)
+    assert bare["settings"] == {} and bare["seed"] is None
 
 
 @pytest.mark.parametrize(
@@ -182,7 +191,7 @@ def seeded_validator_cache(cache_path: Path) -> Path:
     the ``rocrate`` package ships, stored under the URL the crate names (no network).
 
     rocrate ships the context of RO-Crate 1.3, which defines every term of 1.1's; the one
-    whose IRI moved (ComputationalWorkflow) the crate pins inline (latentspace.run_crate).
+    whose IRI moved (ComputationalWorkflow) the crate pins inline (latentspace.page.run_crate).
     """
     import requests
     import requests_cache
@@ -337,7 +346,7 @@ def test_reproduce_this_page_names_the_software_the_environment_and_the_compute_
     assert "python -m pip install -e . -c site/environment.txt" in section
     for name in ("torch", "snakemake"):
         assert f"<td>{name}</td><td>{importlib.metadata.version(name)}</td>" in section
-    from latentspace import run_report
+    from latentspace.page import run_report
 
     benchmarks = [path for path in (pipeline_run / "results" / "benchmarks").glob("*.tsv") if path.stem != "site"]
     total = sum(run_report.parse_benchmark(path.read_text(), path.stem)["wall_seconds"] for path in benchmarks)

@@ -1,4 +1,5 @@
-"""The README's settings table says what config.yaml says, so the two cannot drift apart."""
+"""The README's settings table says what config.yaml says, and names declared settings, so the
+three cannot drift apart (docs/settings.md, the whole reference, is generated: tests/test_settings.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 import yaml
 
 from conftest import REPO_ROOT
+from test_settings import FIELDS
 
 TABLE_HEADER = "| setting | default | meaning |"
 
@@ -57,6 +59,7 @@ def test_every_default_in_the_readme_is_config_yaml_s():
     checked = 0
     for setting_cell, default_cell in rows:
         for dotted, documented in documented_defaults(setting_cell, default_cell).items():
+            assert dotted in FIELDS, f"README names {dotted}, which no declaration holds"
             configured = config_value(config, dotted)
             assert same(documented, configured), f"README says {dotted} = {documented!r}, config.yaml {configured!r}"
             checked += 1

@@ -15,7 +15,7 @@ import yaml
 
 from conftest import REDUCED_CONFIG, REPLICATES
 from page_text import page_text
-from latentspace.replicates import training_seed
+from latentspace.training.replicates import training_seed
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
 STUDY_DIMS = sorted(dim for dim in REDUCED["latent_dims"] if dim >= 2)

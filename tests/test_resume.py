@@ -22,19 +22,19 @@ from pathlib import Path
 import pytest
 import torch
 
-from latentspace.checkpoints import (
+from latentspace.training.checkpoints import (
     CheckpointMismatch,
     load_training_state,
     resume_or_start,
     save_training_state,
 )
-from latentspace.datasets import build_dataset, images_to_vectors, load_dataset, save_dataset
-from latentspace.model import VAEConfig
+from latentspace.files.datasets import build_dataset, images_to_vectors, load_dataset, save_dataset
+from latentspace.model.vae import VAEConfig
 from latentspace.cli import main as cli_main
-from latentspace.signals import EXIT_INTERRUPTED, stop_requested_by
-from latentspace.training import (
+from latentspace.training.signals import EXIT_INTERRUPTED, stop_requested_by
+from latentspace.settings.declared import TrainingRun
+from latentspace.training.loop import (
     TrainingInterrupted,
-    TrainSettings,
     build_model,
     device_signature,
     new_training_state,
@@ -160,11 +160,11 @@ def digits():
 CONFIG = VAEConfig(latent_dim=3, hidden_dims=(32,))
 
 
-def settings_for(epochs: int, seed: int = 5) -> TrainSettings:
-    return TrainSettings(epochs=epochs, batch_size=100, learning_rate=1e-3, seed=seed)
+def settings_for(epochs: int, seed: int = 5) -> TrainingRun:
+    return TrainingRun(epochs=epochs, batch_size=100, learning_rate=1e-3, seed=seed)
 
 
-def signature_for(settings: TrainSettings, digits, code_version: str = "code-v1", device_fields=None) -> dict:
+def signature_for(settings: TrainingRun, digits, code_version: str = "code-v1", device_fields=None) -> dict:
     return training_signature(CONFIG, settings, *digits, code_version, device_fields)
 
 

@@ -24,7 +24,7 @@ from test_study_tables import summary_for
 import yaml
 
 from conftest import REPO_ROOT, run_snakemake
-from latentspace import math_render, run_report, site_builder
+from latentspace.page import math_render, run_report, site_builder
 from latentspace.cli import main
 from latentspace.errors import LatentspaceError
 from latentspace.figures.rendering import save_grey_png
@@ -300,12 +300,6 @@ def test_model_rows_need_every_reported_field():
 def test_models_trained_on_different_data_are_refused():
     with pytest.raises(LatentspaceError, match="different datasets"):
         run_report.shared_dataset([{"dataset": {"source": "mnist"}}, {"dataset": {"source": "mnist-5k"}}])
-
-
-def test_figure_latent_dims_are_parsed():
-    assert run_report.parse_figure_latent_dims(["f07=10", "f11=500"]) == {"f07": 10, "f11": 500}
-    with pytest.raises(LatentspaceError, match="--figure-latent-dim: expected ASSET=POSITIVE_INTEGER, got 'f07=ten'"):
-        run_report.parse_figure_latent_dims(["f07=ten"])
 
 
 def test_package_versions_list_python_first():

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from conftest import REDUCED_CONFIG, run_snakemake, snakemake_env
-from latentspace.training_records import EpochRecord, history_to_csv
+from latentspace.files.training_history import EpochRecord, history_to_csv
 
 # Runs one step as ``python -m latentspace`` would, then reports whether torch was imported.
 RUN_AND_REPORT = (

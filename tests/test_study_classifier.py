@@ -7,12 +7,12 @@ import math
 import pytest
 import torch
 
-from latentspace.datasets import images_to_vectors
+from latentspace.files.datasets import images_to_vectors
 from latentspace.errors import LatentspaceError
-from latentspace.idx_format import read_image_label_pair
+from latentspace.files.idx_format import read_image_label_pair
+from latentspace.settings.declared import ClassifierRun
 from latentspace.study.classifier import (
     ClassifierEnsemble,
-    ClassifierSettings,
     DigitClassifier,
     ShiftAveraged,
     accuracy,
@@ -25,6 +25,17 @@ from latentspace.study.classifier import (
     train_classifier,
 )
 
+
+
+def plain(epochs, batch_size, learning_rate, seed, max_shift_px, max_rotation_degrees=0.0, max_scale_change=0.0,
+          **options) -> ClassifierRun:
+    """A classifier's settings with every option off that is not named (the declared defaults switch
+    label smoothing and weight averaging on)."""
+    return ClassifierRun(
+        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed, max_shift_px=max_shift_px,
+        max_rotation_degrees=max_rotation_degrees, max_scale_change=max_scale_change,
+        **{"members": 1, "label_smoothing": 0.0, "averaged_epochs": 1, "test_time_shift_px": 0, **options},
+    )
 
 def test_confidence_and_entropy_of_known_distributions():
     probabilities = torch.stack([torch.full((10,), 0.1), torch.nn.functional.one_hot(torch.tensor(3), 10).float()])
@@ -39,7 +50,7 @@ def test_training_learns_digits_and_the_saved_classifier_predicts_the_same(mnist
     )
     x, y = images_to_vectors(images[:2500]), torch.from_numpy(labels[:2500]).long()
     torch.set_num_threads(1)
-    settings = ClassifierSettings(epochs=2, batch_size=128, learning_rate=4e-3, seed=0, max_shift_px=2)
+    settings = plain(epochs=2, batch_size=128, learning_rate=4e-3, seed=0, max_shift_px=2)
     classifier, losses = train_classifier(x[:2000], y[:2000], settings)
     assert len(losses) == 2 and losses[1] < losses[0]
     probabilities = predict_probabilities(classifier, x[2000:], batch_size=64)  # several batches
@@ -65,8 +76,8 @@ def test_unreadable_or_missing_classifier_files_fail_with_one_line(tmp_path):
 
 
 def test_settings_name_the_bad_field():
-    with pytest.raises(LatentspaceError, match="study.classifier.epochs"):
-        ClassifierSettings(epochs=0, batch_size=1, learning_rate=1e-3, seed=0, max_shift_px=0)
+    with pytest.raises(LatentspaceError, match="^epochs: expected an integer of at least 1, got 0"):
+        plain(epochs=0, batch_size=1, learning_rate=1e-3, seed=0, max_shift_px=0)
 
 
 def test_random_shifts_move_a_digit_by_at_most_the_maximum():
@@ -81,7 +92,7 @@ def test_random_shifts_move_a_digit_by_at_most_the_maximum():
 
 def test_saving_the_same_classifier_twice_gives_the_same_bytes(tmp_path):
     torch.manual_seed(0)
-    classifier, settings = DigitClassifier(), ClassifierSettings(1, 1, 1e-3, 0, 0)
+    classifier, settings = DigitClassifier(), plain(1, 1, 1e-3, 0, 0)
     save_classifier(tmp_path / "a.pt", classifier, settings)
     save_classifier(tmp_path / "b.pt", classifier, settings)
     assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
@@ -103,7 +114,7 @@ def test_random_affine_moves_a_digit_as_asked():
 def test_an_ensemble_averages_its_members_and_saves_as_one_file(tmp_path):
     torch.manual_seed(0)
     x, y = torch.rand(64, 784), torch.randint(0, 10, (64,))
-    settings = ClassifierSettings(1, 32, 1e-3, 5, 2, 10.0, 0.1, members=2)
+    settings = plain(1, 32, 1e-3, 5, 2, 10.0, 0.1, members=2)
     ensemble, losses = train_classifier(x, y, settings)
     assert isinstance(ensemble, ClassifierEnsemble) and len(ensemble.members) == 2 and len(losses) == 1
     member_probabilities = torch.stack([predict_probabilities(member, x) for member in ensemble.members])
@@ -113,7 +124,7 @@ def test_an_ensemble_averages_its_members_and_saves_as_one_file(tmp_path):
     assert isinstance(reloaded, ClassifierEnsemble)
     assert torch.equal(predict_probabilities(reloaded, x), predict_probabilities(ensemble, x))
     # Member k is the network a one-member run with seed + 2k trains.
-    single, _ = train_classifier(x, y, ClassifierSettings(1, 32, 1e-3, 7, 2, 10.0, 0.1))
+    single, _ = train_classifier(x, y, plain(1, 32, 1e-3, 7, 2, 10.0, 0.1))
     assert torch.equal(predict_probabilities(single, x), predict_probabilities(ensemble.members[1], x))
 
 
@@ -121,8 +132,8 @@ def test_augmentation_and_ensemble_settings_are_checked():
     for bad in ({"max_rotation_degrees": -1.0}, {"max_rotation_degrees": 46.0}, {"max_scale_change": 0.5},
                 {"members": 0}, {"label_smoothing": 1.0}, {"averaged_epochs": 0},
                 {"test_time_shift_px": 14}):
-        with pytest.raises(LatentspaceError, match="study.classifier."):
-            ClassifierSettings(1, 1, 1e-3, 0, 0, **bad)
+        with pytest.raises(LatentspaceError, match=f"^{next(iter(bad))}: expected "):
+            plain(1, 1, 1e-3, 0, 0, **bad)
 
 
 def test_test_time_shifts_average_five_placements_and_survive_saving(tmp_path):
@@ -137,7 +148,7 @@ def test_test_time_shifts_average_five_placements_and_survive_saving(tmp_path):
         placement.select(dim, edge).zero_()
     expected = torch.stack([predict_probabilities(network, p.reshape(6, -1)) for p in placements]).mean(dim=0)
     torch.testing.assert_close(predict_probabilities(averaged, x), expected)
-    settings = ClassifierSettings(1, 8, 1e-3, 0, 0, test_time_shift_px=1)
+    settings = plain(1, 8, 1e-3, 0, 0, test_time_shift_px=1)
     save_classifier(tmp_path / "shifted.pt", averaged, settings)
     reloaded = load_classifier(tmp_path / "shifted.pt")
     assert isinstance(reloaded, ShiftAveraged) and reloaded.shift_px == 1
@@ -149,9 +160,9 @@ def test_test_time_shifts_average_five_placements_and_survive_saving(tmp_path):
 def test_averaging_the_last_epochs_changes_only_the_final_weights():
     torch.manual_seed(0)
     x, y = torch.rand(64, 784), torch.randint(0, 10, (64,))
-    last, last_losses = train_classifier(x, y, ClassifierSettings(3, 16, 1e-2, 3, 0))
-    averaged, averaged_losses = train_classifier(x, y, ClassifierSettings(3, 16, 1e-2, 3, 0, averaged_epochs=3))
+    last, last_losses = train_classifier(x, y, plain(3, 16, 1e-2, 3, 0))
+    averaged, averaged_losses = train_classifier(x, y, plain(3, 16, 1e-2, 3, 0, averaged_epochs=3))
     assert averaged_losses == last_losses  # the same training; only what is kept differs
     assert not torch.equal(predict_probabilities(averaged, x), predict_probabilities(last, x))
-    again, _ = train_classifier(x, y, ClassifierSettings(3, 16, 1e-2, 3, 0, averaged_epochs=5))  # all three
+    again, _ = train_classifier(x, y, plain(3, 16, 1e-2, 3, 0, averaged_epochs=5))  # all three
     assert torch.equal(predict_probabilities(again, x), predict_probabilities(averaged, x))

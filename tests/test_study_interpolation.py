@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from latentspace.errors import LatentspaceError
-from latentspace.model import VAE, VAEConfig
+from latentspace.model.vae import VAE, VAEConfig
 from latentspace.study.classifier import DigitClassifier
+from latentspace.settings.declared import InterpolationRun
 from latentspace.study.interpolation_quality import (
-    InterpolationSettings,
     bootstrap_mean_interval,
     INTERPOLATIONS,
     distinct_index_pairs,
@@ -83,8 +83,8 @@ def test_bootstrap_interval_sanity():
 
 
 def test_settings_refuse_an_even_number_of_steps():
-    with pytest.raises(LatentspaceError, match="study.path_steps"):
-        InterpolationSettings(pairs=10, path_steps=10, bootstrap_resamples=100, confidence_level=0.95, seed=0)
+    with pytest.raises(LatentspaceError, match="^path_steps: expected an odd integer from 3 to 1001, got 10"):
+        InterpolationRun(pairs=10, path_steps=10, bootstrap_resamples=100, confidence_level=0.95, seed=0)
 
 
 def tiny_setup(latent_dim=3, seed=0):
@@ -99,7 +99,7 @@ def tiny_setup(latent_dim=3, seed=0):
 
 def test_measurement_shapes_and_tables():
     model, classifier, train_x, test_x = tiny_setup()
-    study = InterpolationSettings(pairs=6, path_steps=5, bootstrap_resamples=50, confidence_level=0.9, seed=4)
+    study = InterpolationRun(pairs=6, path_steps=5, bootstrap_resamples=50, confidence_level=0.9, seed=4)
     measurements = measure_interpolations(model, classifier, train_x, test_x, study)
     assert measurements.values.shape == (len(SOURCES), len(METHODS), len(METRICS), 6, 5)
     assert np.all(np.isfinite(measurements.values))
@@ -124,7 +124,7 @@ def test_same_seed_same_tables_other_seed_other_pairs():
     model, classifier, train_x, test_x = tiny_setup()
 
     def tables(seed):
-        study = InterpolationSettings(pairs=5, path_steps=3, bootstrap_resamples=30, confidence_level=0.95, seed=seed)
+        study = InterpolationRun(pairs=5, path_steps=3, bootstrap_resamples=30, confidence_level=0.95, seed=seed)
         return summarise_measurements(measure_interpolations(model, classifier, train_x, test_x, study), study)
 
     assert tables(8) == tables(8)

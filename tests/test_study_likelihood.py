@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from latentspace.datasets import images_to_vectors
-from latentspace.idx_format import read_image_label_pair
-from latentspace.model import VAE, VAEConfig, bernoulli_nll
+from latentspace.files.datasets import images_to_vectors
+from latentspace.files.idx_format import read_image_label_pair
+from latentspace.model.vae import VAE, VAEConfig, bernoulli_nll
 from latentspace.study.latent_norms import NORM_POPULATIONS, active_unit_count, model_statistics
 from latentspace.study.likelihood import estimate_log_likelihood
-from latentspace.training import TrainSettings, build_model, train_vae
+from latentspace.settings.declared import TrainingRun
+from latentspace.training.loop import build_model, train_vae
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def trained_vae_and_test_images(mnist_idx):
     x = images_to_vectors(images[:1700])
     torch.set_num_threads(1)
     model = build_model(VAEConfig(8, (128,)), seed=0, device=torch.device("cpu"))
-    train_vae(model, x[:1500], x[1500:], TrainSettings(epochs=4, batch_size=100, learning_rate=2e-3, seed=0))
+    train_vae(model, x[:1500], x[1500:], TrainingRun(epochs=4, batch_size=100, learning_rate=2e-3, seed=0))
     return model.eval(), x[1500:]
 
 

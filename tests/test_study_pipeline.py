@@ -14,7 +14,7 @@ import yaml
 
 from conftest import REDUCED_CONFIG, effective_config, snakemake_env
 from page_text import page_text
-from latentspace.datasets import images_to_vectors, load_dataset
+from latentspace.files.datasets import images_to_vectors, load_dataset
 from latentspace.study.classifier import load_classifier
 from latentspace.study.labels import METHODS, METRICS, SOURCES
 from latentspace.study.tables import MIDPOINT_COLUMNS, MODEL_COLUMNS, PATH_COLUMNS
@@ -65,7 +65,7 @@ def test_study_summary_reports_the_classifier_and_its_verdicts(pipeline_run):
     assert classifier["test_accuracy"] == np.count_nonzero(predicted == dataset.test_labels) / len(predicted)
     assert classifier["test_accuracy"] > 0.3
     assert classifier["meets_bar"] == (classifier["test_accuracy"] >= STUDY.get("classifier", {}).get("min_accuracy", 0.97))
-    assert classifier["epochs"] == STUDY["classifier"]["epochs"]
+    assert classifier["settings"]["epochs"] == STUDY["classifier"]["epochs"]  # the settings, as declared
     assert "reading" not in summary  # the words are the templates' (partials/study_reading.html.j2)
     signs = {row["minus_lerp"]["sign"] for row in summary["midpoints"] if "minus_lerp" in row}
     assert signs <= {-1, 0, 1} and signs

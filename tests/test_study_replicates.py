@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from latentspace.errors import LatentspaceError
-from latentspace.replicates import SEED_LIMIT, training_seed
+from latentspace.training.replicates import SEED_LIMIT, training_seed
 from latentspace.steps import study_summary
 from latentspace.study import across_replicates
 from latentspace.study.across_replicates import (

@@ -10,8 +10,9 @@ import json
 
 import pytest
 
-from latentspace.code_version import PACKAGE_DIR, module_closure
-from latentspace.steps import STEPS, step_module_name
+from latentspace.pipeline.code_hash import PACKAGE_DIR, module_closure
+from latentspace.cli import step_names
+from latentspace.pipeline.code_hash import step_module_name
 from latentspace.study.labels import BASELINE_METHOD, METHODS, METRICS, SOURCES
 from latentspace.study.tables import (
     MIDPOINT_COLUMNS,
@@ -116,7 +117,7 @@ def test_csv_round_trip_keeps_numbers_and_leaves_missing_cells_out():
 def test_only_the_site_step_imports_the_page_numbers():
     """Changing how the page picks its verdicts re-runs the site and nothing else: no other step's
     re-run trigger (its import closure, functions' imports included) holds article_numbers."""
-    numbers = PACKAGE_DIR / "article_numbers.py"
-    for step in STEPS:
+    numbers = PACKAGE_DIR / "page" / "article_numbers.py"
+    for step in step_names():
         closure = set(module_closure([step_module_name(step)]))
         assert (numbers in closure) == (step == "site"), step

@@ -9,22 +9,22 @@ import numpy as np
 import pytest
 import torch
 
-from latentspace.model_files import load_model, save_model
+from latentspace.model.model_files import load_model, save_model
 from latentspace.cli import main as cli_main
-from latentspace.datasets import build_dataset, images_to_vectors, save_dataset
-from latentspace.decoding import encode_posteriors
-from latentspace.devices import resolve_device
+from latentspace.files.datasets import build_dataset, images_to_vectors, save_dataset
+from latentspace.model.decoding import encode_posteriors
+from latentspace.model.devices import resolve_device
 from latentspace.errors import DeviceError, LatentspaceError, TrainingError
-from latentspace.model import VAEConfig
-from latentspace.progress import EpochReporter
-from latentspace.training import (
-    TrainSettings,
+from latentspace.model.vae import VAEConfig
+from latentspace.training.progress import EpochReporter
+from latentspace.settings.declared import TrainingRun
+from latentspace.training.loop import (
     build_model,
     evaluate,
     final_metrics,
     train_vae,
 )
-from latentspace.training_records import history_to_csv, load_history
+from latentspace.files.training_history import history_to_csv, load_history
 
 CPU = torch.device("cpu")
 
@@ -37,7 +37,7 @@ def digits():
 
 def train_small(digits, epochs=3, seed=0, learning_rate=1e-3):
     train_x, test_x = digits
-    settings = TrainSettings(epochs=epochs, batch_size=100, learning_rate=learning_rate, seed=seed)
+    settings = TrainingRun(epochs=epochs, batch_size=100, learning_rate=learning_rate, seed=seed)
     model = build_model(VAEConfig(latent_dim=2, hidden_dims=(64,)), seed, CPU)
     return model, train_vae(model, train_x, test_x, settings), settings
 
@@ -67,10 +67,10 @@ def test_nan_loss_stops_with_the_epoch(digits):
 
 
 def test_settings_are_checked():
-    with pytest.raises(TrainingError, match="train.epochs"):
-        TrainSettings(epochs=0, batch_size=1, learning_rate=1e-3, seed=0)
-    with pytest.raises(TrainingError, match="train.learning_rate"):
-        TrainSettings(epochs=1, batch_size=1, learning_rate=0, seed=0)
+    with pytest.raises(LatentspaceError, match="^epochs: expected an integer of at least 1, got 0"):
+        TrainingRun(epochs=0, batch_size=1, learning_rate=1e-3, seed=0)
+    with pytest.raises(LatentspaceError, match="^learning_rate: expected a number above 0, got 0"):
+        TrainingRun(epochs=1, batch_size=1, learning_rate=0, seed=0)
 
 
 def test_metrics_and_history_round_trip(digits, tmp_path):

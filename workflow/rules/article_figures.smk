@@ -5,20 +5,10 @@
 # that figure and the site, never a model or another figure. Pure-math figures (F4-F6,
 # F8-F10) need no model; F3, F7, F11 and F12 plot the decoded paths of paths.smk.
 
-# Each figure's config section with its keys sorted, so that reordering config.yaml changes
-# no params and re-runs nothing.
-FIGURES = {
-    name: dict(sorted(section.items())) for name, section in config["figures"].items()
-}
+# A rule's options follow its step's declared settings, in their order: reordering config.yaml
+# changes no params and re-runs nothing.
+FIGURES = config["figures"]
 ANIMATION = config["animation"]
-
-# Encoding of every animation; the WebM (VP9) copy is optional (animation.webm).
-VIDEO_OPTIONS = cli_options(
-    fps=ANIMATION["fps"],
-    h264_crf=ANIMATION["h264_crf"],
-    vp9_crf=ANIMATION["vp9_crf"],
-    poster_at=ANIMATION["poster_at"],
-)
 ANIMATIONS = ("f03_spiral_2d", "f07_sphere_spiral_10d")
 
 SITE_ASSETS["f01_autoencoder"] = "results/figures/f01_autoencoder.svg"
@@ -46,7 +36,7 @@ WEBM_OUTPUT = {
     animation: {"webm": SITE_ASSETS[f"{animation}_webm"]} if ANIMATION["webm"] else {}
     for animation in ANIMATIONS
 }
-WEBM_OPTION = lambda wildcards, output: cli_options(webm=output.get("webm"))
+WEBM_OPTION = lambda wildcards, output: file_options(webm=output.get("webm"))
 
 
 rule autoencoder_diagram:
@@ -63,8 +53,8 @@ rule autoencoder_diagram:
         "results/benchmarks/autoencoder_diagram.tsv"
     localrule: True
     params:
-        options=cli_options(hidden_dims=config["model"]["hidden_dims"]),
-        code=step_code("autoencoder-diagram"),
+        options=step_options("autoencoder-diagram", config["model"]),
+        code=step_source_hash("autoencoder-diagram"),
     shell:
         step_command(
             "python -m latentspace autoencoder-diagram {params.options} --output {output}"
@@ -89,17 +79,12 @@ rule spiral_2d_animation:
         "results/benchmarks/spiral_2d_animation.tsv"
     localrule: True
     params:
-        options=cli_options(
-            width_px=FIGURES["spiral_2d"]["width_px"],
-            height_px=FIGURES["spiral_2d"]["height_px"],
-            density_extent=FIGURES["spiral_2d"]["density_extent"],
-        ),
-        video=VIDEO_OPTIONS,
+        options=step_options("spiral-2d-animation", FIGURES["spiral_2d"], ANIMATION),
         webm=WEBM_OPTION,
-        code=step_code("spiral-2d-animation"),
+        code=step_source_hash("spiral-2d-animation"),
     shell:
         step_command(
-            "python -m latentspace spiral-2d-animation --path {input} {params.options} {params.video}"
+            "python -m latentspace spiral-2d-animation {params.options} --path {input}"
             " --output {output.mp4} --poster {output.poster} {params.webm}"
         )
 
@@ -118,8 +103,8 @@ rule ball_volume:
         "results/benchmarks/ball_volume.tsv"
     localrule: True
     params:
-        options=cli_options(**FIGURES["ball_volume"]),
-        code=step_code("ball-volume"),
+        options=step_options("ball-volume", FIGURES["ball_volume"]),
+        code=step_source_hash("ball-volume"),
     shell:
         step_command(
             "python -m latentspace ball-volume {params.options} --output {output}"
@@ -140,8 +125,10 @@ rule norm_concentration:
         "results/benchmarks/norm_concentration.tsv"
     localrule: True
     params:
-        options=cli_options(**FIGURES["norm_concentration"], seed=config["seed"]),
-        code=step_code("norm-concentration"),
+        options=step_options(
+            "norm-concentration", FIGURES["norm_concentration"], seed=config["seed"]
+        ),
+        code=step_source_hash("norm-concentration"),
     shell:
         step_command(
             "python -m latentspace norm-concentration {params.options} --output {output}"
@@ -162,8 +149,10 @@ rule sphere_spiral_3d:
         "results/benchmarks/sphere_spiral_3d.tsv"
     localrule: True
     params:
-        options=cli_options(**FIGURES["sphere_spiral_3d"], seed=config["seed"]),
-        code=step_code("sphere-spiral-3d"),
+        options=step_options(
+            "sphere-spiral-3d", FIGURES["sphere_spiral_3d"], seed=config["seed"]
+        ),
+        code=step_source_hash("sphere-spiral-3d"),
     shell:
         step_command(
             "python -m latentspace sphere-spiral-3d {params.options} --output {output}"
@@ -188,18 +177,16 @@ rule sphere_spiral_animation:
         "results/benchmarks/sphere_spiral_animation.tsv"
     localrule: True
     params:
-        options=cli_options(
-            width_px=FIGURES["sphere_spiral_10d"]["width_px"],
-            height_px=FIGURES["sphere_spiral_10d"]["height_px"],
+        options=step_options(
+            "sphere-spiral-animation", FIGURES["sphere_spiral_10d"], ANIMATION
         ),
-        video=VIDEO_OPTIONS,
         webm=WEBM_OPTION,
         # Not an option of the step: the model's size, which the caption names (report and page).
         latent_dim=SPHERE_SPIRAL_LATENT_DIM,
-        code=step_code("sphere-spiral-animation"),
+        code=step_source_hash("sphere-spiral-animation"),
     shell:
         step_command(
-            "python -m latentspace sphere-spiral-animation --path {input} {params.options} {params.video}"
+            "python -m latentspace sphere-spiral-animation {params.options} --path {input}"
             " --output {output.mp4} --poster {output.poster} {params.webm}"
         )
 
@@ -219,12 +206,8 @@ rule projections_3d:
     # The same path as F6: only its shape (turns, steps) is a param, not F6's point cloud.
     localrule: True
     params:
-        options=cli_options(
-            n=3,
-            turns=FIGURES["sphere_spiral_3d"]["turns"],
-            steps=FIGURES["sphere_spiral_3d"]["steps"],
-        ),
-        code=step_code("projections"),
+        options=step_options("projections", FIGURES["sphere_spiral_3d"], n=3),
+        code=step_source_hash("projections"),
     shell:
         step_command(
             "python -m latentspace projections {params.options} --output {output}"
@@ -245,8 +228,8 @@ rule projections_4d:
         "results/benchmarks/projections_4d.tsv"
     localrule: True
     params:
-        options=cli_options(**FIGURES["projections_4d"], n=4),
-        code=step_code("projections"),
+        options=step_options("projections", FIGURES["projections_4d"], n=4),
+        code=step_source_hash("projections"),
     shell:
         step_command(
             "python -m latentspace projections {params.options} --output {output}"
@@ -267,8 +250,8 @@ rule lerp_vs_slerp:
         "results/benchmarks/lerp_vs_slerp.tsv"
     localrule: True
     params:
-        options=cli_options(**FIGURES["lerp_vs_slerp"]),
-        code=step_code("lerp-vs-slerp"),
+        options=step_options("lerp-vs-slerp", FIGURES["lerp_vs_slerp"]),
+        code=step_source_hash("lerp-vs-slerp"),
     shell:
         step_command(
             "python -m latentspace lerp-vs-slerp {params.options} --output {output}"
@@ -293,14 +276,14 @@ rule interpolation_mosaic:
         "results/benchmarks/interpolation_mosaic.tsv"
     localrule: True
     params:
-        options=cli_options(padding_px=FIGURES["interpolation_500d"]["padding_px"]),
+        options=step_options("interpolation-mosaic", FIGURES["interpolation_500d"]),
         # Not an option of the step: the model's size, which the caption names (report and page).
         latent_dim=INTERPOLATION_LATENT_DIM,
-        code=step_code("interpolation-mosaic"),
+        code=step_source_hash("interpolation-mosaic"),
     shell:
         step_command(
-            "python -m latentspace interpolation-mosaic --lerp {input.lerp} --slerp {input.slerp}"
-            " {params.options} --output {output.mosaic} --summary {output.summary}"
+            "python -m latentspace interpolation-mosaic {params.options} --lerp {input.lerp}"
+            " --slerp {input.slerp} --output {output.mosaic} --summary {output.summary}"
         )
 
 
@@ -321,12 +304,12 @@ rule interpolation_norms:
         "results/benchmarks/interpolation_norms.tsv"
     localrule: True
     params:
-        options=cli_options(**FIGURES["interpolation_norms"]),
+        options=step_options("interpolation-norms", FIGURES["interpolation_norms"]),
         # Not an option of the step: the model's size, which the caption names (report and page).
         latent_dim=INTERPOLATION_LATENT_DIM,
-        code=step_code("interpolation-norms"),
+        code=step_source_hash("interpolation-norms"),
     shell:
         step_command(
-            "python -m latentspace interpolation-norms --lerp {input.lerp} --slerp {input.slerp}"
-            " {params.options} --output {output}"
+            "python -m latentspace interpolation-norms {params.options} --lerp {input.lerp}"
+            " --slerp {input.slerp} --output {output}"
         )

@@ -5,8 +5,9 @@ import re
 import shlex
 from pathlib import Path
 
-from latentspace.code_version import step_source_hash
-from latentspace.replicates import training_seed
+from latentspace.cli import step_options
+from latentspace.pipeline.code_hash import step_source_hash
+from latentspace.training.replicates import training_seed
 
 LATENT_DIMS = sorted(config["latent_dims"])
 # Replicate 0 is the model the figures decode; 1, 2, ... are trained for the study only.
@@ -57,29 +58,40 @@ def training_checkpoint(latent_dim, replicate=0):
     return f"results/checkpoints/{folder}/state.pt"
 
 
-def train_options(replicate):
-    """The train step's settings for one replicate; replicate 0 trains with `seed` itself."""
-    return cli_options(
-        epochs=config["train"]["epochs"],
-        batch_size=config["train"]["batch_size"],
-        learning_rate=config["train"]["learning_rate"],
-        seed=training_seed(config["seed"], replicate),
+def train_options(replicate=None):
+    """The train step's options for one model, as a params function: replicate 0 trains with
+    `seed`, replicate r (the rule's wildcard when ``replicate`` is None) with its own seed.
+    """
+
+    def options(wildcards, threads):
+        number = int(wildcards.replicate) if replicate is None else replicate
+        return step_options(
+            "train",
+            config["train"],
+            config["model"],
+            seed=training_seed(config["seed"], number),
+            device=config["device"],
+            latent_dim=int(wildcards.latent_dim),
+            threads=threads,
+        )
+
+    return options
+
+
+def study_options(step):
+    """A study step's options, as a params function: the study section, the seed, the device
+    and the job's threads."""
+    return lambda wildcards, threads: step_options(
+        step,
+        config["study"],
+        seed=config["seed"],
         device=config["device"],
+        threads=threads,
     )
 
 
-def step_code(step):
-    """The re-run trigger of the rules that run ``python -m latentspace STEP``.
-
-    It is a hash of the step's module (src/latentspace/steps/) and of every package module
-    it imports, read from the code. Editing one of them re-runs the rules of the steps that
-    import it, and what depends on their outputs; nothing else.
-    """
-    return step_source_hash(step)
-
-
 def provenance_record(job):
-    """Where a job leaves its record (latentspace.provenance): results/provenance/JOB.json.
+    """Where a job leaves its record (latentspace.pipeline.provenance): results/provenance/JOB.json.
 
     ``job`` is the name of the job's benchmark file (``train_z{latent_dim}``), so that each
     job's record and benchmark pair up. Declared as a named log of the rule: Snakemake keeps
@@ -94,7 +106,7 @@ def step_command(command):
 
     The record options name the job's files and where its record goes (the rule's log
     ``provenance``); the step writes it when it succeeds, and the site shows it under each
-    figure and in site/ro-crate-metadata.json (latentspace.provenance explains why).
+    figure and in site/ro-crate-metadata.json (latentspace.pipeline.provenance explains why).
     """
     return (
         f"{command} --provenance {{log.provenance:q}}"
@@ -116,18 +128,22 @@ def workflow_files():
     return [str(path) for path in files]
 
 
-def cli_options(**options):
-    """Command-line options from keyword arguments, quoted for the shell.
+def file_options(**files):
+    """Command-line options naming files, quoted for the shell: a list follows its option.
 
-    ``cli_options(cache_dir="a b", mirror=["x", "y"], idx_dir=None)`` gives
-    ``--cache-dir 'a b' --mirror x --mirror y``: None is left out, a list repeats the option.
+    ``file_options(history=["2=a.csv", "10=b.csv"], checkpoint=None)`` gives
+    ``--history 2=a.csv 10=b.csv``; None and empty lists are left out.
     """
     words = []
-    for name, value in options.items():
-        for item in value if isinstance(value, (list, tuple)) else [value]:
-            if item is not None:
-                words += [f"--{name.replace('_', '-')}", shlex.quote(str(item))]
-    return " ".join(words)
+    for name, value in files.items():
+        items = [
+            str(item)
+            for item in (value if isinstance(value, (list, tuple)) else [value])
+            if item is not None
+        ]
+        if items:
+            words += [f"--{name.replace('_', '-')}", *items]
+    return shlex.join(words)
 
 
 # Values of the wildcards that occur in benchmark paths, so that every job's benchmark

@@ -30,17 +30,14 @@ rule explorer_plane:
         "results/benchmarks/explorer_plane.tsv"
     localrule: True
     params:
-        options=cli_options(
-            weight_dtype=EXPLORER["weight_dtype"],
-            encoded_digits=EXPLORER["encoded_digits"],
-            extent=EXPLORER["plane_extent"],
-            device=config["device"],
+        options=step_options(
+            "explorer", EXPLORER, device=config["device"], kind="plane"
         ),
-        code=step_code("explorer"),
+        code=step_source_hash("explorer"),
     shell:
         step_command(
-            "python -m latentspace explorer plane --model {input.model} --data {input.data}"
-            " {params.options} --output {output}"
+            "python -m latentspace explorer plane {params.options} --model {input.model}"
+            " --data {input.data} --output {output}"
         )
 
 
@@ -56,15 +53,17 @@ rule explorer_spiral:
         "results/benchmarks/explorer_spiral.tsv"
     localrule: True
     params:
-        options=cli_options(
-            weight_dtype=EXPLORER["weight_dtype"],
-            turns=config["figures"]["sphere_spiral_10d"]["turns"],  # F7's path
+        options=step_options(
+            "explorer",
+            EXPLORER,
+            config["figures"]["sphere_spiral_10d"],  # F7's path
             device=config["device"],
+            kind="spiral",
         ),
-        code=step_code("explorer"),
+        code=step_source_hash("explorer"),
     shell:
         step_command(
-            "python -m latentspace explorer spiral --model {input} {params.options}"
+            "python -m latentspace explorer spiral {params.options} --model {input}"
             " --output {output}"
         )
 
@@ -83,14 +82,16 @@ rule explorer_interpolation:
         "results/benchmarks/explorer_interpolation.tsv"
     localrule: True
     params:
-        options=cli_options(
-            weight_dtype=EXPLORER["weight_dtype"],
+        options=step_options(
+            "explorer",
+            EXPLORER,
             seed=config["seed"],
             device=config["device"],
+            kind="interpolation",
         ),
-        code=step_code("explorer"),
+        code=step_source_hash("explorer"),
     shell:
         step_command(
-            "python -m latentspace explorer interpolation --model {input.model} --path {input.path}"
-            " {params.options} --output {output}"
+            "python -m latentspace explorer interpolation {params.options} --model {input.model}"
+            " --path {input.path} --output {output}"
         )

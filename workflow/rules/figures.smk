@@ -18,12 +18,13 @@ rule latent_grid:
         "results/benchmarks/latent_grid.tsv"
     localrule: True  # seconds of work: not worth a cluster job (see workflow/profiles/slurm)
     params:
-        options=cli_options(**config["figures"]["latent_grid"], device=config["device"]),
-        code=step_code("latent-grid"),
+        options=step_options(
+            "latent-grid", config["figures"]["latent_grid"], device=config["device"]
+        ),
+        code=step_source_hash("latent-grid"),
     shell:
         step_command(
-            "python -m latentspace latent-grid --model {input} {params.options}"
-            " --output {output}"
+            "python -m latentspace latent-grid {params.options} --model {input} --output {output}"
         )
 
 
@@ -43,11 +44,11 @@ rule training_curves:
         "results/benchmarks/training_curves.tsv"
     localrule: True
     params:
-        options=lambda wildcards, input: cli_options(
+        files=lambda wildcards, input: file_options(
             history=[f"{dim}={path}" for dim, path in zip(LATENT_DIMS, input)]
         ),
-        code=step_code("training-curves"),
+        code=step_source_hash("training-curves"),
     shell:
         step_command(
-            "python -m latentspace training-curves {params.options} --output {output}"
+            "python -m latentspace training-curves {params.files} --output {output}"
         )

@@ -21,15 +21,16 @@ rule decode_spiral_2d:
         "results/benchmarks/decode_spiral_2d.tsv"
     localrule: True
     params:
-        options=cli_options(
-            steps=config["figures"]["spiral_2d"]["frames"],
-            t_max_over_pi=config["figures"]["spiral_2d"]["t_max_over_pi"],
+        options=step_options(
+            "decode",
+            config["figures"]["spiral_2d"],
             device=config["device"],
+            kind="spiral_2d",
         ),
-        code=step_code("decode"),
+        code=step_source_hash("decode"),
     shell:
         step_command(
-            "python -m latentspace decode spiral_2d --model {input} {params.options}"
+            "python -m latentspace decode spiral_2d {params.options} --model {input}"
             " --output {output}"
         )
 
@@ -46,15 +47,16 @@ rule decode_sphere_spiral_10d:
         "results/benchmarks/decode_sphere_spiral_10d.tsv"
     localrule: True
     params:
-        options=cli_options(
-            steps=config["figures"]["sphere_spiral_10d"]["frames"],
-            turns=config["figures"]["sphere_spiral_10d"]["turns"],
+        options=step_options(
+            "decode",
+            config["figures"]["sphere_spiral_10d"],
             device=config["device"],
+            kind="sphere_spiral",
         ),
-        code=step_code("decode"),
+        code=step_source_hash("decode"),
     shell:
         step_command(
-            "python -m latentspace decode sphere_spiral --model {input} {params.options}"
+            "python -m latentspace decode sphere_spiral {params.options} --model {input}"
             " --output {output}"
         )
 
@@ -76,14 +78,16 @@ rule decode_interpolation:
     # since both always change together.
     localrule: True
     params:
-        options=cli_options(
-            steps=config["figures"]["interpolation_500d"]["steps"],
+        options=step_options(
+            "decode",
+            config["figures"]["interpolation_500d"],
             seed=config["seed"],
             device=config["device"],
+            kind="lerp-and-slerp",
         ),
-        code=step_code("decode"),
+        code=step_source_hash("decode"),
     shell:
         step_command(
-            "python -m latentspace decode lerp-and-slerp --model {input} {params.options}"
+            "python -m latentspace decode lerp-and-slerp {params.options} --model {input}"
             " --lerp-output {output.lerp} --slerp-output {output.slerp}"
         )

@@ -25,7 +25,7 @@ rule site:
         assets=lambda wildcards: list(SITE_ASSETS.values()),
         # The site's own benchmark is written after it runs: it cannot be an input.
         benchmarks=lambda wildcards: list(job_benchmarks(exclude=("site",)).values()),
-        # Each job's record (latentspace.provenance); the site's own is written after it runs.
+        # Each job's record (latentspace.pipeline.provenance); the site's own is written after it runs.
         records=lambda wildcards: list(job_records(exclude=("site",)).values()),
         templates=template_files(),
         # The workflow itself, which the site's RO-Crate describes and carries.
@@ -39,9 +39,9 @@ rule site:
         "results/benchmarks/site.tsv"
     localrule: True
     params:
-        options=lambda wildcards, input: cli_options(
+        options=step_options("site", config["site"]),
+        files=lambda wildcards, input: file_options(
             templates=TEMPLATES_DIR,
-            title=config["site"]["title"],
             metrics=input.metrics,
             asset=[f"{name}={path}" for name, path in SITE_ASSETS.items()],
             benchmark=[
@@ -58,9 +58,9 @@ rule site:
         ),
         # The page shows the configuration: a changed setting re-renders it.
         run_config_json=json.dumps(config),
-        code=step_code("site"),
+        code=step_source_hash("site"),
     shell:
         step_command(
-            "python -m latentspace site {params.options} --run-config-json {params.run_config_json:q}"
+            "python -m latentspace site {params.options} {params.files} --run-config-json {params.run_config_json:q}"
             " --output-dir {output}"
         )

@@ -48,16 +48,17 @@ rule study_classifier:
         "results/benchmarks/study_classifier.tsv"
     threads: STUDY["threads"]
     params:
-        # Sorted: reordering the keys of config.yaml changes no params, so it re-runs nothing.
-        options=cli_options(
-            **dict(sorted(STUDY["classifier"].items())),
+        options=lambda wildcards, threads: step_options(
+            "study-classifier",
+            STUDY["classifier"],
             seed=config["seed"],
             device=config["device"],
+            threads=threads,
         ),
-        code=step_code("study-classifier"),
+        code=step_source_hash("study-classifier"),
     shell:
         step_command(
-            "python -m latentspace study-classifier --data {input} {params.options} --threads {threads}"
+            "python -m latentspace study-classifier {params.options} --data {input}"
             " --model-out {output.model} --metrics-out {output.metrics}"
         )
 
@@ -77,16 +78,12 @@ rule study_model:
         study_dim=r"\d+",
     threads: STUDY["threads"]
     params:
-        options=cli_options(
-            iwae_samples=STUDY["iwae_samples"],
-            seed=config["seed"],
-            device=config["device"],
-        ),
-        code=step_code("study-model"),
+        options=study_options("study-model"),
+        code=step_source_hash("study-model"),
     shell:
         step_command(
-            "python -m latentspace study-model --model {input.model} --data {input.data} {params.options}"
-            " --threads {threads} --output {output}"
+            "python -m latentspace study-model {params.options} --model {input.model}"
+            " --data {input.data} --output {output}"
         )
 
 
@@ -108,19 +105,12 @@ rule study_interpolation:
         study_dim=r"\d+",
     threads: STUDY["threads"]
     params:
-        options=cli_options(
-            pairs=STUDY["pairs"],
-            path_steps=STUDY["path_steps"],
-            bootstrap_resamples=STUDY["bootstrap_resamples"],
-            confidence_level=STUDY["confidence_level"],
-            seed=config["seed"],
-            device=config["device"],
-        ),
-        code=step_code("study-interpolation"),
+        options=study_options("study-interpolation"),
+        code=step_source_hash("study-interpolation"),
     shell:
         step_command(
-            "python -m latentspace study-interpolation --model {input.model} --data {input.data}"
-            " --classifier {input.classifier} {params.options} --threads {threads}"
+            "python -m latentspace study-interpolation {params.options} --model {input.model}"
+            " --data {input.data} --classifier {input.classifier}"
             " --paths-out {output.paths} --midpoints-out {output.midpoints}"
             " --midpoint-pairs-out {output.midpoint_pairs}"
         )
@@ -210,24 +200,20 @@ rule study_summary:
         "results/benchmarks/study_summary.tsv"
     localrule: True
     params:
-        options=lambda wildcards, input: cli_options(
+        options=step_options("study-summary", STUDY, seed=config["seed"]),
+        files=lambda wildcards, input: file_options(
             statistics=input.statistics,
-            paths=input.paths,
+            path_metrics=input.paths,
             midpoints=input.midpoints,
             replicate_statistics=replicate_study_files("model_statistics.json"),
             replicate_midpoints=replicate_study_files("midpoints.csv"),
             midpoint_pairs=replicate_study_files("midpoint_pairs.npz", first=0),
-            pairs=STUDY["pairs"],
-            path_steps=STUDY["path_steps"],
-            iwae_samples=STUDY["iwae_samples"],
-            bootstrap_resamples=STUDY["bootstrap_resamples"],
-            confidence_level=STUDY["confidence_level"],
-            seed=config["seed"],
         ),
-        code=step_code("study-summary"),
+        code=step_source_hash("study-summary"),
     shell:
         step_command(
-            "python -m latentspace study-summary {params.options} --classifier-metrics {input.classifier}"
+            "python -m latentspace study-summary {params.options} {params.files}"
+            " --classifier-metrics {input.classifier}"
             " --summary-out {output.summary} --models-out {output.models} --paths-out {output.paths}"
             " --midpoints-out {output.midpoints}"
         )
@@ -252,16 +238,16 @@ rule study_path_figures:
         "results/benchmarks/study_path_figures.tsv"
     localrule: True
     params:
-        options=cli_options(
+        files=file_options(
             output=[
                 f"{metric}={SITE_ASSETS[f'study_path_{metric}']}"
                 for metric in STUDY_METRICS
             ]
         ),
-        code=step_code("study-path-figures"),
+        code=step_source_hash("study-path-figures"),
     shell:
         step_command(
-            "python -m latentspace study-path-figures --paths {input} {params.options}"
+            "python -m latentspace study-path-figures --path-metrics {input} {params.files}"
         )
 
 
@@ -281,7 +267,7 @@ rule study_midpoint_figure:
         "results/benchmarks/study_midpoint_figure.tsv"
     localrule: True
     params:
-        code=step_code("study-midpoint-figure"),
+        code=step_source_hash("study-midpoint-figure"),
     shell:
         step_command(
             "python -m latentspace study-midpoint-figure --midpoints {input} --output {output}"
@@ -304,7 +290,7 @@ rule study_norm_figure:
         "results/benchmarks/study_norm_figure.tsv"
     localrule: True
     params:
-        code=step_code("study-norm-figure"),
+        code=step_source_hash("study-norm-figure"),
     shell:
         step_command(
             "python -m latentspace study-norm-figure --summary {input} --output {output}"
@@ -327,12 +313,12 @@ rule study_pair_scores:
         "results/benchmarks/study_pair_scores.tsv"
     localrule: True
     params:
-        options=cli_options(device=config["device"]),
-        code=step_code("study-pair-scores"),
+        options=step_options("study-pair-scores", device=config["device"]),
+        code=step_source_hash("study-pair-scores"),
     shell:
         step_command(
-            "python -m latentspace study-pair-scores --lerp {input.lerp} --slerp {input.slerp}"
-            " --classifier {input.classifier} {params.options} --output {output}"
+            "python -m latentspace study-pair-scores {params.options} --lerp {input.lerp}"
+            " --slerp {input.slerp} --classifier {input.classifier} --output {output}"
         )
 
 
@@ -352,7 +338,7 @@ rule study_replicate_figure:
         "results/benchmarks/study_replicate_figure.tsv"
     localrule: True
     params:
-        code=step_code("study-replicate-figure"),
+        code=step_source_hash("study-replicate-figure"),
     shell:
         step_command(
             "python -m latentspace study-replicate-figure --summary {input} --output {output}"

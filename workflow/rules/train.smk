@@ -28,20 +28,17 @@ rule train:
         runtime=config["train"]["resources"]["runtime_min"],
     params:
         options=train_options(replicate=0),
-        hidden_dims=" ".join(str(width) for width in config["model"]["hidden_dims"]),
         checkpoint=lambda wildcards: training_checkpoint(wildcards.latent_dim),
-        code=step_code("train"),
+        code=step_source_hash("train"),
     shell:
         step_command(
-            "python -m latentspace train --data {input} --latent-dim {wildcards.latent_dim}"
-            " --hidden-dims {params.hidden_dims} {params.options} --threads {threads}"
-            " --checkpoint {params.checkpoint}"
+            "python -m latentspace train {params.options} --data {input} --checkpoint {params.checkpoint}"
             " --model-out {output.model} --history-out {output.history} --metrics-out {output.metrics}"
         )
 
 
 # Replicates 1, 2, ... (config `replicates`) of every latent size the study measures: the
-# same job with its own training seed (latentspace.replicates.training_seed), files and
+# same job with its own training seed (latentspace.training.replicates.training_seed), files and
 # checkpoint, one job per (size, replicate). Replicate 0 is `train` above, unchanged, so
 # adding replicates re-runs no trained model.
 use rule train as train_replicate with:
@@ -58,7 +55,7 @@ use rule train as train_replicate with:
         latent_dim=r"\d+",
         replicate=r"[1-9]\d*",
     params:
-        options=lambda wildcards: train_options(int(wildcards.replicate)),
+        options=train_options(),
         checkpoint=lambda wildcards: training_checkpoint(
             wildcards.latent_dim, wildcards.replicate
         ),

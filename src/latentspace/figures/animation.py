@@ -25,34 +25,17 @@ import imageio.v2 as imageio_v2
 import imageio.v3 as iio
 import numpy as np
 
-from latentspace.atomic_files import atomic_path
+from latentspace.files.atomic import atomic_path
 from latentspace.errors import LatentspaceError
 from latentspace.figures.rendering import plt
+from latentspace.settings.declared import VideoSettings
 
 FRAME_DPI = 100  # frame size in pixels = figure size in inches x FRAME_DPI
 
 
-@dataclass(frozen=True)
-class VideoSettings:
-    """How an animation is encoded: frame rate, quality, and which frame is the poster."""
-
-    fps: float
-    h264_crf: int                # 0 (lossless) .. 51 (worst)
-    vp9_crf: int                 # 0 .. 63 (worst)
-    poster_at: float             # fraction of the animation where the poster frame is taken
-
-    def __post_init__(self):
-        if not self.fps > 0:
-            raise LatentspaceError(f"animation.fps: expected a positive number, got {self.fps}")
-        if not 0 <= self.h264_crf <= 51:
-            raise LatentspaceError(f"animation.h264_crf: expected 0 to 51, got {self.h264_crf}")
-        if not 0 <= self.vp9_crf <= 63:
-            raise LatentspaceError(f"animation.vp9_crf: expected 0 to 63, got {self.vp9_crf}")
-        if not 0 <= self.poster_at <= 1:
-            raise LatentspaceError(f"animation.poster_at: expected a fraction in [0, 1], got {self.poster_at}")
-
-    def poster_index(self, frame_count: int) -> int:
-        return int(round(self.poster_at * (frame_count - 1)))
+def poster_index(settings: VideoSettings, frame_count: int) -> int:
+    """The frame the poster is taken from."""
+    return int(round(settings.poster_at * (frame_count - 1)))
 
 
 # Blitting draws the moving artists after everything static (spines, legends, ticks); a
@@ -214,7 +197,7 @@ def write_animation(
     Every file is written under a temporary name; all are renamed together once complete.
     """
     times = times if times is not None else RenderTimes()
-    poster_index = settings.poster_index(frame_count)
+    poster_frame = poster_index(settings, frame_count)
     poster = None
     written = 0
     with contextlib.ExitStack() as files:
@@ -228,7 +211,7 @@ def write_animation(
         poster_tmp = files.enter_context(atomic_path(poster_path))
         for frame in frames:
             start = time.perf_counter()
-            if written == poster_index:
+            if written == poster_frame:
                 poster = np.array(frame[..., :3])           # (H, W, 3), a copy
             for writer in writers:
                 writer.append_data(frame)

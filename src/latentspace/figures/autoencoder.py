@@ -13,7 +13,7 @@ from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
 
 from latentspace.figures import style
 from latentspace.figures.rendering import plt
-from latentspace.images import IMAGE_PIXELS, IMAGE_SIDE
+from latentspace.files.images import IMAGE_PIXELS, IMAGE_SIDE
 
 ENCODER_FILL = "#D6E6F2"
 DECODER_FILL = "#F6E0CF"

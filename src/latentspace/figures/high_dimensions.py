@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from latentspace.figures import style
 from latentspace.figures.rendering import plt
-from latentspace.geometry import ball_volume, chi_pdf, sample_norms
+from latentspace.model.geometry import ball_volume, chi_pdf, sample_norms
 
 KNOWN_VOLUMES = {2: "\\pi", 3: "4\\pi/3", 4: "\\pi^2/2"}
 

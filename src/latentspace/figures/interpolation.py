@@ -23,8 +23,8 @@ from matplotlib.patches import Annulus
 from latentspace.figures import style
 from latentspace.figures.mosaic import tile_images
 from latentspace.figures.rendering import plt
-from latentspace.geometry import chi_mean_and_std, lerp, slerp
-from latentspace.paths import DecodedPath, check_interpolation_pair
+from latentspace.model.geometry import chi_mean_and_std, lerp, slerp
+from latentspace.model.latent_paths import DecodedPath, check_interpolation_pair
 
 MOSAIC_FILL = 255  # white gaps between the digits (MNIST digits are white on black)
 

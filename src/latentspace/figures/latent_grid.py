@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentspace.decoding import decode_latents, to_uint8
+from latentspace.model.decoding import decode_latents, to_uint8
 from latentspace.figures.mosaic import tile_images
-from latentspace.geometry import latent_grid
-from latentspace.model import VAE
+from latentspace.model.geometry import latent_grid
+from latentspace.model.vae import VAE
 
 
 def latent_grid_mosaic(model: VAE, extent: float, steps: int) -> np.ndarray:

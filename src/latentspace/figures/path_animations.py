@@ -19,8 +19,8 @@ import numpy as np
 
 from latentspace.figures import style
 from latentspace.figures.animation import Scene, animation_figure, text_scaled_to_frame
-from latentspace.geometry import prior_log_density
-from latentspace.paths import DecodedPath
+from latentspace.model.geometry import prior_log_density
+from latentspace.model.latent_paths import DecodedPath
 
 DENSITY_GRID_STEPS = 200  # pixels per side of the background prior density
 
@@ -125,3 +125,22 @@ def sphere_spiral_scene(decoded: DecodedPath, width_px: int, height_px: int) -> 
 
     animated = [*bars, trail, current, digit, caption]
     return Scene(fig, animated, update, len(latents))
+
+
+def render_path_animation(path_file, settings, make_scene, output, poster, webm=None) -> None:
+    """Animate the decoded path in ``path_file``: ``make_scene(decoded)`` builds the scene, ``settings``
+    (a :class:`~latentspace.settings.declared.VideoSettings`) encodes it into ``output``, ``poster``
+    and, when given, ``webm``."""
+    import sys
+
+    from latentspace.errors import LatentspaceError
+    from latentspace.figures.animation import render_animation
+    from latentspace.model.latent_paths import load_decoded_path
+
+    decoded = load_decoded_path(path_file)
+    try:
+        scene = make_scene(decoded)
+    except ValueError as error:
+        raise LatentspaceError(f"{path_file}: {error}") from None
+    times = render_animation(scene, settings, output, poster, webm)
+    print(times.summary(), file=sys.stderr)

@@ -6,7 +6,7 @@ import os
 
 import imageio.v3 as iio
 
-from latentspace.atomic_files import atomic_path
+from latentspace.files.atomic import atomic_path
 
 
 def save_grey_png(image, path: str | os.PathLike) -> None:

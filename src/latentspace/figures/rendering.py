@@ -9,7 +9,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from latentspace.atomic_files import atomic_path  # noqa: E402
+from latentspace.errors import LatentspaceError  # noqa: E402
+from latentspace.files.atomic import atomic_path  # noqa: E402
 from latentspace.figures.png_files import save_grey_png  # noqa: E402,F401  (where figure modules look for it)
 
 # SVG ids are random unless salted; a fixed salt makes the same figure byte-identical.
@@ -33,3 +34,12 @@ def save_figure(fig: "plt.Figure", path: str | os.PathLike) -> None:
         fig.savefig(tmp, format=suffix, metadata=METADATA_WITHOUT_DATES.get(suffix))
     plt.close(fig)
 
+
+
+def save_figure_of(figure_function, output: str | os.PathLike, *settings, **named_settings) -> None:
+    """Build a figure and save it; a bad setting (the figure's ValueError) becomes a one-line error."""
+    try:
+        fig = figure_function(*settings, **named_settings)
+    except ValueError as error:
+        raise LatentspaceError(str(error)) from None
+    save_figure(fig, output)

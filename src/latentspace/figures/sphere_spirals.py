@@ -1,6 +1,6 @@
 """F6, F8, F9: spirals on spheres and their planar projections (article sections 5 and 6).
 
-The spiral of :func:`latentspace.geometry.sphere_spiral` on the unit sphere of R^n, in
+The spiral of :func:`latentspace.model.geometry.sphere_spiral` on the unit sphere of R^n, in
 hyperspherical coordinates (Blumenson 1960): th_1..th_{n-2} sweep [0, pi] together while
 th_{n-1} makes ``turns`` turns. Its colour runs along the path, so th_1 can be read off it.
 F6 draws the 3-D spiral over points drawn uniformly on the sphere; F8 its three pairwise
@@ -20,7 +20,7 @@ from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
 from latentspace.figures import style
 from latentspace.figures.rendering import plt
-from latentspace.geometry import sphere_spiral, uniform_on_sphere
+from latentspace.model.geometry import sphere_spiral, uniform_on_sphere
 
 # The path is drawn as this many polylines of one colour each (a few kB of SVG, not one
 # element per segment).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from latentspace.training_records import EpochRecord
+from latentspace.files.training_history import EpochRecord
 
 
 def training_curves_figure(histories: dict[int, list[EpochRecord]]) -> "plt.Figure":

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--hidden-dims", type=int, nargs="+", action="extend", required=True)
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, ModelSettings
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Settings(ModelSettings):
+    """The model's layer widths."""
+
+
+@dataclass(**GROUP)
+class Files:
+    output: str = file_path("the diagram .svg")
+
+
+def run(settings: Settings, files: Files) -> None:
     from latentspace.figures.autoencoder import autoencoder_figure
-    from latentspace.steps.figure_output import save_figure_of
+    from latentspace.figures.rendering import save_figure_of
 
-    save_figure_of(autoencoder_figure, args.output, args.hidden_dims)
+    save_figure_of(autoencoder_figure, files.output, list(settings.hidden_dims))

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--max-dim", type=int, required=True)
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, BallVolumeSettings
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Settings(BallVolumeSettings):
+    """F4's section."""
+
+
+@dataclass(**GROUP)
+class Files:
+    output: str = file_path("the figure .svg")
+
+
+def run(settings: Settings, files: Files) -> None:
     from latentspace.figures.high_dimensions import ball_volume_figure
-    from latentspace.steps.figure_output import save_figure_of
+    from latentspace.figures.rendering import save_figure_of
 
-    save_figure_of(ball_volume_figure, args.output, args.max_dim)
+    save_figure_of(ball_volume_figure, files.output, settings.max_dim)

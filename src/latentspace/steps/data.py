@@ -4,28 +4,32 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
+
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, DataSettings, Seeded
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--source", required=True, help="mnist-5k, mnist, fashion-mnist or idx")
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--test-fraction", type=float, required=True)
-    parser.add_argument("--cache-dir", required=True, help="download cache of the mnist and fashion-mnist sources")
-    parser.add_argument("--idx-dir", default=None, help="folder of IDX files (idx source)")
-    parser.add_argument("--mirror", action="append", default=[], help="download mirror (repeatable)")
-    parser.add_argument("--output", required=True)
+@dataclass(**GROUP)
+class Settings(DataSettings, Seeded):
+    """The data section, and the seed of the split."""
 
 
-def run(args) -> None:
-    from latentspace.datasets import build_dataset, save_dataset
+@dataclass(**GROUP)
+class Files:
+    output: str = file_path("the dataset .npz")
+
+
+def run(settings: Settings, files: Files) -> None:
+    from latentspace.files.datasets import build_dataset, save_dataset
 
     dataset = build_dataset(
-        args.source,
-        seed=args.seed,
-        test_fraction=args.test_fraction,
-        cache_dir=args.cache_dir,
-        idx_dir=args.idx_dir,
-        mirrors=args.mirror,
+        settings.source,
+        seed=settings.seed,
+        test_fraction=settings.test_fraction,
+        cache_dir=settings.cache_dir,
+        idx_dir=settings.idx_dir,
+        mirrors=list(settings.mirrors),
     )
-    save_dataset(dataset, args.output)
+    save_dataset(dataset, files.output)
     print(json.dumps(dataset.summary()), file=sys.stderr)

@@ -1,65 +1,79 @@
-"""Decode a named latent path with a model into an .npz (path, t and decoded digits)."""
+"""Decode a named latent path with a model into an .npz (path, t and decoded digits).
+
+One sub-command per path: ``spiral_2d`` (F3), ``sphere_spiral`` (F7), and
+``lerp-and-slerp`` (F11, F12), which decodes both interpolations between the same two
+endpoints in one process, since their outputs always change together.
+"""
 
 from __future__ import annotations
 
 import math
 import sys
+from dataclasses import dataclass
 
-from latentspace.steps.shared import add_device_arguments
-
-# The paths, with the option that shapes each beyond its number of points.
-PATH_KINDS = {
-    "spiral_2d": ("--t-max-over-pi", float, "t runs over [0, this x pi]"),
-    "sphere_spiral": ("--turns", float, "turns of the last angle"),
-    "lerp": ("--seed", int, "seed of the two endpoints"),
-    "slerp": ("--seed", int, "seed of the two endpoints"),
-}
+from latentspace.settings.command_line import SubCommand, file_path
+from latentspace.settings.declared import GROUP, InterpolationPath, OnDevice, Seeded, SphereSpiralPath, Spiral2dPath
 
 
-# Paths decoded together, in one process: their outputs always change together (same
-# model, same settings), so one job saves a process start and torch's import.
-PATH_GROUPS = {"lerp-and-slerp": ("lerp", "slerp")}
+@dataclass(**GROUP)
+class Spiral2dSettings(Spiral2dPath, OnDevice):
+    """F3's path and the device."""
 
 
-def add_arguments(parser) -> None:
-    kinds = parser.add_subparsers(dest="kind", required=True, metavar="PATH")
-    for kind, (option, value_type, help_text) in PATH_KINDS.items():
-        sub = kinds.add_parser(kind, help=f"decode the {kind} path")
-        add_path_arguments(sub, option, value_type, help_text)
-        sub.add_argument("--output", required=True)
-    for group, members in PATH_GROUPS.items():
-        sub = kinds.add_parser(group, help=f"decode the {' and '.join(members)} paths with one model")
-        add_path_arguments(sub, *PATH_KINDS[members[0]])
-        for member in members:
-            sub.add_argument(f"--{member}-output", required=True)
+@dataclass(**GROUP)
+class SphereSpiralSettings(SphereSpiralPath, OnDevice):
+    """F7's path and the device."""
 
 
-def add_path_arguments(sub, option, value_type, help_text) -> None:
-    sub.add_argument("--model", required=True)
-    sub.add_argument("--steps", type=int, required=True, help="points on the path")
-    sub.add_argument(option, type=value_type, required=True, help=help_text)
-    add_device_arguments(sub, threads=False)
+@dataclass(**GROUP)
+class InterpolationSettings(InterpolationPath, Seeded, OnDevice):
+    """F11's number of digits, the seed of its endpoints and the device."""
 
 
-def run(args) -> None:
-    from latentspace.model_files import load_model
-    from latentspace.paths import build_path, decode_path, save_decoded_path
-    from latentspace.steps.shared import prepare_torch
+@dataclass(**GROUP)
+class PathFiles:
+    model: str = file_path("the model .pt")
+    output: str = file_path("the decoded path .npz")
 
-    model = load_model(args.model, prepare_torch(args))
-    t_max_over_pi = getattr(args, "t_max_over_pi", None)
-    if args.kind in PATH_GROUPS:
-        outputs = {member: getattr(args, f"{member}_output") for member in PATH_GROUPS[args.kind]}
-    else:
-        outputs = {args.kind: args.output}
+
+@dataclass(**GROUP)
+class InterpolationFiles:
+    model: str = file_path("the model .pt")
+    lerp_output: str = file_path("the decoded lerp path .npz")
+    slerp_output: str = file_path("the decoded slerp path .npz")
+
+
+def decode(settings, model_file: str, outputs: dict[str, str], **shape) -> None:
+    """Build each path of ``outputs`` ({kind: file}) for the model and save it decoded."""
+    from latentspace.model.devices import prepare_torch
+    from latentspace.model.latent_paths import build_path, decode_path, save_decoded_path
+    from latentspace.model.model_files import load_model
+
+    model = load_model(model_file, prepare_torch(settings.device))
     for kind, output in outputs.items():
-        path = build_path(
-            kind,
-            model.config.latent_dim,
-            args.steps,
-            t_max=None if t_max_over_pi is None else t_max_over_pi * math.pi,
-            turns=getattr(args, "turns", None),
-            seed=getattr(args, "seed", None),
-        )
-        save_decoded_path(decode_path(model, path), output)
-        print(f"decoded {len(path.t)} points of {kind} with the z = {model.config.latent_dim} model", file=sys.stderr)
+        latent_path = build_path(kind, model.config.latent_dim, **shape)
+        save_decoded_path(decode_path(model, latent_path), output)
+        print(f"decoded {len(latent_path.t)} points of {kind} with the z = {model.config.latent_dim} model",
+              file=sys.stderr)
+
+
+def run_spiral_2d(settings: Spiral2dSettings, files: PathFiles) -> None:
+    decode(settings, files.model, {"spiral_2d": files.output}, steps=settings.frames,
+           t_max=settings.t_max_over_pi * math.pi)
+
+
+def run_sphere_spiral(settings: SphereSpiralSettings, files: PathFiles) -> None:
+    decode(settings, files.model, {"sphere_spiral": files.output}, steps=settings.frames, turns=settings.turns)
+
+
+def run_interpolation(settings: InterpolationSettings, files: InterpolationFiles) -> None:
+    decode(settings, files.model, {"lerp": files.lerp_output, "slerp": files.slerp_output}, steps=settings.steps,
+           seed=settings.seed)
+
+
+SUBCOMMANDS = {
+    "spiral_2d": SubCommand("decode F3's 2-D spiral", Spiral2dSettings, PathFiles, run_spiral_2d),
+    "sphere_spiral": SubCommand("decode F7's spiral on the sphere", SphereSpiralSettings, PathFiles, run_sphere_spiral),
+    "lerp-and-slerp": SubCommand("decode F11's lerp and slerp paths with one model", InterpolationSettings,
+                                 InterpolationFiles, run_interpolation),
+}

@@ -6,30 +6,37 @@ the study scores each digit (the study-pair-scores step).
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 
 from latentspace.errors import LatentspaceError
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, MosaicSettings
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--lerp", required=True, help="decoded lerp path .npz")
-    parser.add_argument("--slerp", required=True, help="decoded slerp path .npz")
-    parser.add_argument("--padding-px", type=int, required=True)
-    parser.add_argument("--output", required=True, help="the mosaic .png")
-    parser.add_argument("--summary", required=True, help="the numbers behind F11 and F12 .json")
+@dataclass(**GROUP)
+class Settings(MosaicSettings):
+    """How F11's digits are laid out."""
 
 
-def run(args) -> None:
-    from latentspace.atomic_files import write_text_atomic
+@dataclass(**GROUP)
+class Files:
+    lerp: str = file_path("decoded lerp path .npz")
+    slerp: str = file_path("decoded slerp path .npz")
+    output: str = file_path("the mosaic .png")
+    summary: str = file_path("the numbers behind F11 and F12 .json")
+
+
+def run(settings: Settings, files: Files) -> None:
     from latentspace.figures.interpolation import interpolation_mosaic, interpolation_summary
     from latentspace.figures.rendering import save_grey_png
-    from latentspace.paths import load_decoded_path
+    from latentspace.files.atomic import write_json_atomic
+    from latentspace.model.latent_paths import load_decoded_path
 
-    lerp_path, slerp_path = load_decoded_path(args.lerp), load_decoded_path(args.slerp)
+    lerp_path, slerp_path = load_decoded_path(files.lerp), load_decoded_path(files.slerp)
     try:
-        mosaic = interpolation_mosaic(lerp_path, slerp_path, args.padding_px)
+        mosaic = interpolation_mosaic(lerp_path, slerp_path, settings.padding_px)
         summary = interpolation_summary(lerp_path, slerp_path)
     except ValueError as error:
-        raise LatentspaceError(f"{args.lerp}, {args.slerp}: {error}") from None
-    save_grey_png(mosaic, args.output)
-    write_text_atomic(args.summary, json.dumps(summary, indent=2) + "\n")
+        raise LatentspaceError(f"{files.lerp}, {files.slerp}: {error}") from None
+    save_grey_png(mosaic, files.output)
+    write_json_atomic(files.summary, summary)

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--lerp", required=True, help="decoded lerp path .npz")
-    parser.add_argument("--slerp", required=True, help="decoded slerp path .npz")
-    parser.add_argument("--curve-steps", type=int, required=True)
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, InterpolationNormsSettings
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Settings(InterpolationNormsSettings):
+    """F12's section."""
+
+
+@dataclass(**GROUP)
+class Files:
+    lerp: str = file_path("decoded lerp path .npz")
+    slerp: str = file_path("decoded slerp path .npz")
+    output: str = file_path("the figure .svg")
+
+
+def run(settings: Settings, files: Files) -> None:
     from latentspace.figures.interpolation import interpolation_norms_figure
-    from latentspace.paths import load_decoded_path
-    from latentspace.steps.figure_output import save_figure_of
+    from latentspace.figures.rendering import save_figure_of
+    from latentspace.model.latent_paths import load_decoded_path
 
-    lerp_path, slerp_path = load_decoded_path(args.lerp), load_decoded_path(args.slerp)
-    save_figure_of(interpolation_norms_figure, args.output, lerp_path, slerp_path, args.curve_steps)
+    lerp_path, slerp_path = load_decoded_path(files.lerp), load_decoded_path(files.slerp)
+    save_figure_of(interpolation_norms_figure, files.output, lerp_path, slerp_path, settings.curve_steps)

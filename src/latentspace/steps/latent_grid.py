@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from latentspace.errors import LatentspaceError
-from latentspace.steps.shared import add_device_arguments
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, LatentGridSettings, OnDevice
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--extent", type=float, required=True, help="the grid covers [-extent, extent]^2")
-    parser.add_argument("--steps", type=int, required=True, help="grid points per axis")
-    add_device_arguments(parser, threads=False)
-    parser.add_argument("--output", required=True)
+@dataclass(**GROUP)
+class Settings(LatentGridSettings, OnDevice):
+    """F2's section, and the device."""
 
 
-def run(args) -> None:
-    from latentspace.model_files import load_model
+@dataclass(**GROUP)
+class Files:
+    model: str = file_path("the z = 2 model .pt")
+    output: str = file_path("the mosaic .png")
+
+
+def run(settings: Settings, files: Files) -> None:
     from latentspace.figures.latent_grid import latent_grid_mosaic
     from latentspace.figures.png_files import save_grey_png
-    from latentspace.steps.shared import prepare_torch
+    from latentspace.model.devices import prepare_torch
+    from latentspace.model.model_files import load_model
 
-    model = load_model(args.model, prepare_torch(args))
+    model = load_model(files.model, prepare_torch(settings.device))
     try:
-        mosaic = latent_grid_mosaic(model, args.extent, args.steps)
+        mosaic = latent_grid_mosaic(model, settings.extent, settings.steps)
     except ValueError as error:
         raise LatentspaceError(str(error)) from None
-    save_grey_png(mosaic, args.output)
+    save_grey_png(mosaic, files.output)

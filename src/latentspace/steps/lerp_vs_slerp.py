@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--angle-degrees", type=float, required=True)
-    parser.add_argument("--steps", type=int, required=True)
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, LerpVsSlerpSettings
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Settings(LerpVsSlerpSettings):
+    """F10's section."""
+
+
+@dataclass(**GROUP)
+class Files:
+    output: str = file_path("the figure .svg")
+
+
+def run(settings: Settings, files: Files) -> None:
     from latentspace.figures.interpolation import lerp_vs_slerp_figure
-    from latentspace.steps.figure_output import save_figure_of
+    from latentspace.figures.rendering import save_figure_of
 
-    save_figure_of(lerp_vs_slerp_figure, args.output, args.angle_degrees, args.steps)
+    save_figure_of(lerp_vs_slerp_figure, files.output, settings.angle_degrees, settings.steps)

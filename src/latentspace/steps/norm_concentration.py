@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--dims", type=int, nargs="+", action="extend", required=True)
-    parser.add_argument("--samples", type=int, required=True, help="sampled norms per p (0: none)")
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, NormConcentrationSettings, Seeded
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Settings(NormConcentrationSettings, Seeded):
+    """F5's section, and the seed of its draws."""
+
+
+@dataclass(**GROUP)
+class Files:
+    output: str = file_path("the figure .svg")
+
+
+def run(settings: Settings, files: Files) -> None:
     from latentspace.figures.high_dimensions import norm_concentration_figure
-    from latentspace.steps.figure_output import save_figure_of
+    from latentspace.figures.rendering import save_figure_of
 
-    save_figure_of(norm_concentration_figure, args.output, args.dims, args.samples, args.seed)
+    save_figure_of(norm_concentration_figure, files.output, list(settings.dims), settings.samples, settings.seed)

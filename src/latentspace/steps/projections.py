@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--n", type=int, required=True, help="dimension of the space (3 for F8, 4 for F9)")
-    parser.add_argument("--turns", type=float, required=True)
-    parser.add_argument("--steps", type=int, required=True)
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declaring import REQUIRED, setting
+from latentspace.settings.declared import GROUP, SpiralOnSphere
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Settings(SpiralOnSphere):
+    """The spiral's shape (F6's for F8, F9's own for F9) and the dimension the rule draws it in."""
+
+    n: int = setting(REQUIRED, minimum=3, description="Dimension of the space: 3 for F8, 4 for F9.")
+
+
+@dataclass(**GROUP)
+class Files:
+    output: str = file_path("the figure .svg")
+
+
+def run(settings: Settings, files: Files) -> None:
+    from latentspace.figures.rendering import save_figure_of
     from latentspace.figures.sphere_spirals import projections_figure
-    from latentspace.steps.figure_output import save_figure_of
 
-    save_figure_of(projections_figure, args.output, args.n, args.turns, args.steps)
+    save_figure_of(projections_figure, files.output, settings.n, settings.turns, settings.steps)

@@ -1,61 +1,60 @@
 """Render the static article site: templates, figures, the run's numbers and configuration.
 
 Beside the page: each figure's record of how it was made (from the job records, see
-latentspace.provenance), environment.txt, the workflow's own files and the site's
-Workflow Run RO-Crate, ro-crate-metadata.json (latentspace.run_crate).
+latentspace.pipeline.provenance), environment.txt, the workflow's own files and the site's
+Workflow Run RO-Crate, ro-crate-metadata.json (latentspace.page.run_crate).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from latentspace.errors import LatentspaceError
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, SiteSettings
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--templates", required=True)
-    parser.add_argument("--output-dir", required=True)
-    parser.add_argument("--metrics", action="append", default=[], help="a model's metrics JSON (repeatable)")
-    parser.add_argument("--asset", action="append", default=[], metavar="NAME=PATH", help="file to copy (repeatable)")
-    parser.add_argument(
-        "--benchmark", action="append", default=[], metavar="NAME=PATH", help="a job's Snakemake benchmark TSV (repeatable)"
-    )
-    parser.add_argument("--run-config-json", required=True, help="the run's validated configuration, as JSON")
-    parser.add_argument(
-        "--figure-latent-dim", action="append", default=[], metavar="ASSET=DIM", help="latent size of a figure's model"
-    )
-    parser.add_argument("--title", required=True)
-    parser.add_argument(
-        "--record", action="append", default=[], metavar="NAME=PATH", help="a job's record (repeatable; as --benchmark)"
-    )
-    parser.add_argument(
-        "--workflow-file",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="a file of the workflow, the Snakefile first (repeatable): the RO-Crate names them, the site carries the Snakefile",
-    )
+@dataclass(**GROUP)
+class Settings(SiteSettings):
+    """The site section."""
 
 
-def site_context(args) -> tuple[dict, dict, dict]:
+@dataclass(**GROUP)
+class Files:
+    templates: str = file_path("the site_templates folder")
+    output_dir: str = file_path("the site folder to write")
+    metrics: tuple[str, ...] = file_path("each model's metrics JSON", default=())
+    asset: dict[str, str] = file_path("a file the site carries, by the name templates use", default={})
+    benchmark: dict[str, str] = file_path("each job's Snakemake benchmark TSV, by job", default={})
+    record: dict[str, str] = file_path("each job's record, by job (as --benchmark)", default={})
+    workflow_file: tuple[str, ...] = file_path(
+        "the workflow's files, the Snakefile first: the RO-Crate names them, the site carries the Snakefile",
+        default=(),
+    )
+    figure_latent_dim: dict[str, int] = file_path("the latent size of a figure's model, by asset", default={},
+                                             metavar="DIM")
+    run_config_json: str = file_path("the run's validated configuration, as JSON", metavar="JSON")
+
+
+def site_context(settings: Settings, files: Files) -> tuple[dict, dict, dict]:
     """What the templates are given beyond the assets, the assets ``{name: path}``, and what the
     RO-Crate is built from (the jobs' records, the workflow's files, the installed versions)."""
-    from latentspace.article_numbers import article_verdicts, reading_verdicts, sourced
-    from latentspace.run_report import (
+    from latentspace.page.article_numbers import article_verdicts, reading_verdicts, sourced
+    from latentspace.page.run_report import (
         benchmark_summary,
         config_snapshot_text,
         derived_quantities,
         load_benchmarks,
         model_rows,
         package_versions,
-        parse_figure_latent_dims,
         shared_dataset,
     )
-    from latentspace.artifact_files import read_json
-    from latentspace.site_builder import RUN_CONFIG_FILE
-    from latentspace.run_crate import METADATA_FILE
-    from latentspace.site_provenance import (
+    from latentspace.files.reading import read_json
+    from latentspace.page.site_builder import RUN_CONFIG_FILE
+    from latentspace.page.run_crate import METADATA_FILE
+    from latentspace.page.site_provenance import (
         check_records_cover,
         distribution_versions,
         figure_provenance,
@@ -63,18 +62,19 @@ def site_context(args) -> tuple[dict, dict, dict]:
         reproduction,
         repository_state,
     )
-    from latentspace.steps.shared import parse_named_paths
     from latentspace.study.tables import Midpoints
 
     try:
-        run_config = json.loads(args.run_config_json)
+        run_config = json.loads(files.run_config_json)
     except json.JSONDecodeError as error:
         raise LatentspaceError(f"--run-config-json: not valid JSON ({error.msg})") from None
     # Every number read from a file of the run names that file and its field (the page's titles).
     models = model_rows([sourced(read_json(path, "a model's metrics JSON from the train step"), path)
-                         for path in args.metrics])
-    figure_latent_dims = parse_figure_latent_dims(args.figure_latent_dim)
-    assets = parse_named_paths(args.asset, "--asset")
+                         for path in files.metrics])
+    figure_latent_dims = files.figure_latent_dim
+    if any(dim < 1 for dim in figure_latent_dims.values()):
+        raise LatentspaceError(f"--figure-latent-dim: expected positive latent sizes, got {figure_latent_dims}")
+    assets = {name: Path(asset) for name, asset in files.asset.items()}
     # The verdicts the run-dependent sentences branch on, from the study's summary and F11's numbers.
     study_file = assets.get("study_summary")
     study = sourced(read_json(study_file, "the study's summary JSON"), str(study_file)) if study_file else None
@@ -83,15 +83,15 @@ def site_context(args) -> tuple[dict, dict, dict]:
     verdicts = article_verdicts(models, study, interpolation, figure_latent_dims) if interpolation else {}
     if study is not None:
         verdicts["reading"] = reading_verdicts(study)
-    benchmark_files = parse_named_paths(args.benchmark, "--benchmark")
+    benchmark_files = {job: Path(benchmark) for job, benchmark in files.benchmark.items()}
     benchmarks = benchmark_summary(load_benchmarks(benchmark_files))
-    records = load_records(parse_named_paths(args.record, "--record"))
+    records = load_records({job: Path(record) for job, record in files.record.items()})
     if records:
         check_records_cover(records, benchmark_files)
     versions = distribution_versions()
-    workflow_files = workflow_site_paths(args.workflow_file)
+    workflow_files = workflow_site_paths(list(files.workflow_file))
     context = {
-        "title": args.title,
+        "title": settings.title,
         "models": models,
         "dataset": shared_dataset(models),
         "config": run_config,
@@ -112,7 +112,7 @@ def site_context(args) -> tuple[dict, dict, dict]:
             name: {"config": run_config, "params": {"latent_dim": figure_latent_dims[name]} if name in figure_latent_dims else {}}
             for name in assets
         },
-        "site_dir": Path(args.output_dir).name,
+        "site_dir": Path(files.output_dir).name,
         # The crate describes the run's jobs and its workflow: without them (a page rendered by
         # hand from stand-in files) there is nothing to describe.
         "crate_file": METADATA_FILE if records and workflow_files else None,
@@ -121,16 +121,16 @@ def site_context(args) -> tuple[dict, dict, dict]:
     return context, assets, run_record
 
 
-def run(args) -> None:
-    from latentspace.provenance import utc_now
-    from latentspace.site_builder import ASSET_FOLDER, RUN_CONFIG_FILE, render_site
-    from latentspace.site_provenance import ENVIRONMENT_FILE, environment_text
+def run(settings: Settings, files: Files) -> None:
+    from latentspace.pipeline.provenance import utc_now
+    from latentspace.page.site_builder import ASSET_FOLDER, RUN_CONFIG_FILE, render_site
+    from latentspace.page.site_provenance import ENVIRONMENT_FILE, environment_text
 
-    context, assets, run_record = site_context(args)
+    context, assets, run_record = site_context(settings, files)
     records, workflow_files, versions = run_record["records"], run_record["workflow_files"], run_record["versions"]
 
     def add_crate(site_dir: Path) -> None:
-        from latentspace.run_crate import build_crate, write_crate
+        from latentspace.page.run_crate import build_crate, write_crate
 
         site_paths = {Path(path).as_posix(): f"{ASSET_FOLDER}/{Path(path).name}" for path in assets.values()}
         crate = build_crate(
@@ -138,7 +138,7 @@ def run(args) -> None:
             records,
             site_paths,
             workflow_files,
-            args.title,
+            settings.title,
             RUN_CONFIG_FILE,
             versions.get("snakemake", "unknown"),
             utc_now(),
@@ -146,8 +146,8 @@ def run(args) -> None:
         write_crate(crate, site_dir)
 
     render_site(
-        args.templates,
-        args.output_dir,
+        files.templates,
+        files.output_dir,
         context,
         assets,
         extra_files={RUN_CONFIG_FILE: context["config_yaml"], ENVIRONMENT_FILE: environment_text(versions)},

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--turns", type=float, required=True)
-    parser.add_argument("--steps", type=int, required=True)
-    parser.add_argument("--uniform-points", type=int, required=True)
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, Seeded, SphereSpiral3dSection
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Settings(SphereSpiral3dSection, Seeded):
+    """F6's section, and the seed of its uniform points."""
+
+
+@dataclass(**GROUP)
+class Files:
+    output: str = file_path("the figure .svg")
+
+
+def run(settings: Settings, files: Files) -> None:
+    from latentspace.figures.rendering import save_figure_of
     from latentspace.figures.sphere_spirals import sphere_spiral_3d_figure
-    from latentspace.steps.figure_output import save_figure_of
 
-    save_figure_of(sphere_spiral_3d_figure, args.output, args.turns, args.steps, args.uniform_points, args.seed)
+    save_figure_of(sphere_spiral_3d_figure, files.output, settings.turns, settings.steps, settings.uniform_points,
+                   settings.seed)

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from latentspace.steps.animation_options import add_video_arguments
+from dataclasses import dataclass
+
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, Spiral2dFrames, VideoSettings
 
 
-def add_arguments(parser) -> None:
-    add_video_arguments(parser)
-    parser.add_argument("--density-extent", type=float, required=True, help="half-width of the density panel")
+@dataclass(**GROUP)
+class Settings(Spiral2dFrames, VideoSettings):
+    """F3's frame settings and the animations' encoding."""
 
 
-def run(args) -> None:
-    from latentspace.figures.path_animations import spiral_2d_scene
-    from latentspace.steps.animation_options import render_path_animation
+@dataclass(**GROUP)
+class Files:
+    path: str = file_path("the decoded spiral .npz (from the decode step)")
+    output: str = file_path("the H.264 .mp4")
+    poster: str = file_path("the poster frame .png")
+    webm: str | None = file_path("also write a VP9 .webm of the same frames", default=None)
+
+
+def run(settings: Settings, files: Files) -> None:
+    from latentspace.figures.path_animations import render_path_animation, spiral_2d_scene
 
     render_path_animation(
-        args, lambda decoded: spiral_2d_scene(decoded, args.width_px, args.height_px, args.density_extent)
-    )
+        files.path, settings,
+        lambda decoded: spiral_2d_scene(decoded, settings.width_px, settings.height_px, settings.density_extent),
+        files.output, files.poster, files.webm,
+    )  # fmt: skip

@@ -4,49 +4,45 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 
-from latentspace.steps.shared import add_device_arguments
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--classifier", required=True)
-    parser.add_argument("--pairs", type=int, required=True)
-    parser.add_argument("--path-steps", type=int, required=True)
-    parser.add_argument("--bootstrap-resamples", type=int, required=True)
-    parser.add_argument("--confidence-level", type=float, required=True)
-    parser.add_argument("--seed", type=int, required=True)
-    add_device_arguments(parser)
-    parser.add_argument("--paths-out", required=True, help="mean and interval of every metric at every t (CSV)")
-    parser.add_argument("--midpoints-out", required=True, help="midpoint gaps and differences to lerp (CSV)")
-    parser.add_argument(
-        "--midpoint-pairs-out", required=True, help="each pair's midpoint gaps and differences to lerp (.npz)"
-    )
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP, InterpolationRun, OnDevice, StudyJobs
 
 
-def run(args) -> None:
-    from latentspace.atomic_files import write_text_atomic
-    from latentspace.model_files import load_model
-    from latentspace.datasets import images_to_vectors, load_dataset
-    from latentspace.steps.shared import prepare_torch
+@dataclass(**GROUP)
+class Settings(InterpolationRun, StudyJobs, OnDevice):
+    """The study's pairs, paths and intervals, its threads, the seed of the pairs and the device."""
+
+
+@dataclass(**GROUP)
+class Files:
+    model: str = file_path("the model .pt")
+    data: str = file_path("the dataset .npz")
+    classifier: str = file_path("the study's digit classifier .pt")
+    paths_out: str = file_path("mean and interval of every metric at every t (CSV)")
+    midpoints_out: str = file_path("midpoint gaps and differences to lerp (CSV)")
+    midpoint_pairs_out: str = file_path("each pair's midpoint gaps and differences to lerp (.npz)")
+
+
+def run(settings: Settings, files: Files) -> None:
+    from latentspace.files.atomic import write_text_atomic
+    from latentspace.files.datasets import images_to_vectors, load_dataset
+    from latentspace.model.devices import prepare_torch
+    from latentspace.model.model_files import load_model
+    from latentspace.study.across_replicates import save_midpoint_pairs
     from latentspace.study.classifier import load_classifier
     from latentspace.study.interpolation_quality import (
-        InterpolationSettings,
         measure_interpolations,
         midpoint_pair_values,
         summarise_measurements,
     )
-    from latentspace.study.across_replicates import save_midpoint_pairs
     from latentspace.study.tables import MIDPOINT_COLUMNS, PATH_COLUMNS, rows_to_csv
 
-    settings = InterpolationSettings(
-        args.pairs, args.path_steps, args.bootstrap_resamples, args.confidence_level, args.seed
-    )
-    device = prepare_torch(args)
-    model = load_model(args.model, device)
-    classifier = load_classifier(args.classifier, device)
-    dataset = load_dataset(args.data)
+    device = prepare_torch(settings.device, settings.threads)
+    model = load_model(files.model, device)
+    classifier = load_classifier(files.classifier, device)
+    dataset = load_dataset(files.data)
     train_x = images_to_vectors(dataset.train_images).to(device)
     test_x = images_to_vectors(dataset.test_images).to(device)
     started = time.perf_counter()
@@ -59,6 +55,6 @@ def run(args) -> None:
         f"bootstrap in {time.perf_counter() - measured:.1f} s",
         file=sys.stderr,
     )
-    write_text_atomic(args.paths_out, rows_to_csv(path_rows, PATH_COLUMNS))
-    write_text_atomic(args.midpoints_out, rows_to_csv(midpoint_rows, MIDPOINT_COLUMNS))
-    save_midpoint_pairs(args.midpoint_pairs_out, measurements.latent_dim, midpoint_pair_values(measurements))
+    write_text_atomic(files.paths_out, rows_to_csv(path_rows, PATH_COLUMNS))
+    write_text_atomic(files.midpoints_out, rows_to_csv(midpoint_rows, MIDPOINT_COLUMNS))
+    save_midpoint_pairs(files.midpoint_pairs_out, measurements.latent_dim, midpoint_pair_values(measurements))

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--midpoints", required=True, help="the gathered midpoint CSV")
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Files:
+    midpoints: str = file_path("the gathered midpoint CSV")
+    output: str = file_path("the figure .svg")
+
+
+def run(settings: None, files: Files) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.study_midpoints import midpoint_gap_figure
     from latentspace.study.tables import read_midpoint_table
 
-    save_figure(midpoint_gap_figure(read_midpoint_table(args.midpoints)), args.output)
+    save_figure(midpoint_gap_figure(read_midpoint_table(files.midpoints)), files.output)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--summary", required=True, help="the study's summary JSON")
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Files:
+    summary: str = file_path("the study's summary JSON")
+    output: str = file_path("the figure .svg")
+
+
+def run(settings: None, files: Files) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.study_norms import latent_norm_figure
     from latentspace.study.tables import read_summary
 
-    save_figure(latent_norm_figure(read_summary(args.summary)["models"]), args.output)
+    save_figure(latent_norm_figure(read_summary(files.summary)["models"]), files.output)

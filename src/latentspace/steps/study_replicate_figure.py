@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--summary", required=True, help="the study's summary JSON")
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Files:
+    summary: str = file_path("the study's summary JSON")
+    output: str = file_path("the figure .svg")
+
+
+def run(settings: None, files: Files) -> None:
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.study_replicates import replicate_midpoint_figure
     from latentspace.study.tables import read_summary
 
-    save_figure(replicate_midpoint_figure(read_summary(args.summary)["replicates"]["figure"]), args.output)
+    save_figure(replicate_midpoint_figure(read_summary(files.summary)["replicates"]["figure"]), files.output)

@@ -11,40 +11,42 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from latentspace.errors import LatentspaceError
-from latentspace.steps.shared import add_device_arguments
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declaring import REQUIRED, setting
+from latentspace.settings.declared import GROUP, ModelSettings, OnDevice, TrainingRun
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--latent-dim", type=int, required=True)
-    parser.add_argument("--hidden-dims", type=int, nargs="+", required=True)
-    parser.add_argument("--epochs", type=int, required=True)
-    parser.add_argument("--batch-size", type=int, required=True)
-    parser.add_argument("--learning-rate", type=float, required=True)
-    parser.add_argument("--seed", type=int, required=True)
-    add_device_arguments(parser)
-    parser.add_argument("--model-out", required=True)
-    parser.add_argument("--history-out", required=True)
-    parser.add_argument("--metrics-out", required=True)
-    parser.add_argument(
-        "--checkpoint",
-        default=None,
-        help="training state saved after every epoch and resumed from when it matches this run; "
+@dataclass(**GROUP)
+class Settings(TrainingRun, ModelSettings, OnDevice):
+    """The train section, the model's layers, this model's training seed and the device."""
+
+    latent_dim: int = setting(REQUIRED, minimum=1, description="Size of the model's latent space (the rule's wildcard).")
+
+
+@dataclass(**GROUP)
+class Files:
+    data: str = file_path("the dataset .npz")
+    model_out: str = file_path("the trained model .pt")
+    history_out: str = file_path("the per-epoch losses .csv")
+    metrics_out: str = file_path("the final metrics .json")
+    checkpoint: str | None = file_path(
+        "training state saved after every epoch and resumed from when it matches this run; "
         "with it, SIGTERM stops training within one batch, exit status 75",
+        default=None,
     )
 
 
-def run(args) -> None:
-    from latentspace.atomic_files import FileWriteError
+def run(settings: Settings, files: Files) -> None:
+    from latentspace.files.atomic import FileWriteError
 
     saved = SavedEpochs(0)
     try:
-        train(args, saved)
+        train(settings, files, saved)
     except FileWriteError as error:
-        raise FileWriteError(f"{error}; {saved.after_refused_write(args.checkpoint)}") from None
+        raise FileWriteError(f"{error}; {saved.after_refused_write(files.checkpoint)}") from None
 
 
 class SavedEpochs:
@@ -61,64 +63,60 @@ class SavedEpochs:
         return f"a re-run resumes from the last saved epoch ({self.epochs}, in {checkpoint})"
 
 
-def train(args, saved: SavedEpochs) -> None:
+def train(settings: Settings, files: Files, saved: SavedEpochs) -> None:
     import torch
 
-    from latentspace.atomic_files import write_text_atomic
-    from latentspace.checkpoints import resume_or_start, save_training_state
-    from latentspace.cluster import unused_gpu_warning
-    from latentspace.code_version import package_source_hash
-    from latentspace.datasets import images_to_vectors, load_dataset
-    from latentspace.devices import resolve_training_device
-    from latentspace.model import VAEConfig
-    from latentspace.model_files import save_model
-    from latentspace.progress import EpochReporter
-    from latentspace.signals import EXIT_INTERRUPTED, stop_requested_by
-    from latentspace.training import (
+    from latentspace.files.atomic import write_text_atomic
+    from latentspace.training.checkpoints import resume_or_start, save_training_state
+    from latentspace.pipeline.cluster import unused_gpu_warning
+    from latentspace.pipeline.code_hash import package_source_hash
+    from latentspace.files.datasets import images_to_vectors, load_dataset
+    from latentspace.model.devices import resolve_training_device
+    from latentspace.model.vae import VAEConfig
+    from latentspace.model.model_files import save_model
+    from latentspace.training.progress import EpochReporter
+    from latentspace.training.signals import EXIT_INTERRUPTED, stop_requested_by
+    from latentspace.training.loop import (
         TRAINING_CODE_MODULES,
         TrainingInterrupted,
-        TrainSettings,
         build_model,
         final_metrics,
         new_training_state,
         run_epochs,
         training_signature,
     )
-    from latentspace.training_records import history_to_csv
+    from latentspace.files.training_history import history_to_csv
 
-    if args.latent_dim < 1:
-        raise LatentspaceError(f"latent_dim: expected a positive integer, got {args.latent_dim}")
-    settings = TrainSettings(args.epochs, args.batch_size, args.learning_rate, args.seed)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = resolve_training_device(args.device)
+    torch.set_num_threads(settings.threads)
+    device = resolve_training_device(settings.device)
     gpu_warning = unused_gpu_warning(os.environ, device)
     if gpu_warning:
         print(f"latentspace train: {gpu_warning}", file=sys.stderr)
-    dataset = load_dataset(args.data)
+    dataset = load_dataset(files.data)
     train_x = images_to_vectors(dataset.train_images).to(device)
     test_x = images_to_vectors(dataset.test_images).to(device)
-    config = VAEConfig(args.latent_dim, tuple(args.hidden_dims))
+    config = VAEConfig(settings.latent_dim, settings.hidden_dims)
     slurm_job_id = os.environ.get("SLURM_JOB_ID")
     print(
-        f"training z = {args.latent_dim} on {device}: {len(train_x)} train / {len(test_x)} test images "
-        f"({dataset.source}), {settings}" + (f", in SLURM job {slurm_job_id}" if slurm_job_id else ""),
+        f"training z = {settings.latent_dim} on {device}: {len(train_x)} train / {len(test_x)} test images "
+        f"({dataset.source}), epochs={settings.epochs}, batch_size={settings.batch_size}, "
+        f"learning_rate={settings.learning_rate}, seed={settings.seed}" + (f", in SLURM job {slurm_job_id}" if slurm_job_id else ""),
         file=sys.stderr,
     )
-    reporter = EpochReporter(settings.epochs, f"z={args.latent_dim}")
-    if args.checkpoint is None:
-        state = new_training_state(build_model(config, args.seed, device), settings)
+    reporter = EpochReporter(settings.epochs, f"z={settings.latent_dim}")
+    if files.checkpoint is None:
+        state = new_training_state(build_model(config, settings.seed, device), settings)
         run_epochs(state, train_x, test_x, settings, reporter)
     else:
         # The signature hashes the uint8 images (a quarter of the float vectors' bytes), on the run's device.
         images = (torch.from_numpy(dataset.train_images).to(device), torch.from_numpy(dataset.test_images).to(device))
         signature = training_signature(config, settings, *images, package_source_hash(TRAINING_CODE_MODULES))
-        state, how = resume_or_start(args.checkpoint, config, settings, signature, device)
+        state, how = resume_or_start(files.checkpoint, config, settings, signature, device)
         print(how, file=sys.stderr)
         saved.epochs = state.epochs_done
 
         def save_checkpoint(finished) -> None:
-            save_training_state(args.checkpoint, finished, signature)
+            save_training_state(files.checkpoint, finished, signature)
             saved.epochs = finished.epochs_done
 
         with stop_requested_by() as stop:
@@ -135,7 +133,7 @@ def train(args, saved: SavedEpochs) -> None:
             except TrainingInterrupted as interruption:
                 print(
                     f"latentspace train: {stop.signal_name} received: {interruption}; "
-                    f"run again to resume from {args.checkpoint}",
+                    f"run again to resume from {files.checkpoint}",
                     file=sys.stderr,
                 )
                 raise SystemExit(EXIT_INTERRUPTED) from None
@@ -145,10 +143,10 @@ def train(args, saved: SavedEpochs) -> None:
     metrics = final_metrics(model, test_x, settings, history)
     metrics["device"] = str(device)
     metrics["dataset"] = dataset.summary()
-    save_model(args.model_out, model)
-    write_text_atomic(args.history_out, history_to_csv(history))
-    write_text_atomic(args.metrics_out, json.dumps(metrics, indent=2) + "\n")
-    if args.checkpoint is not None:
+    save_model(files.model_out, model)
+    write_text_atomic(files.history_out, history_to_csv(history))
+    write_text_atomic(files.metrics_out, json.dumps(metrics, indent=2) + "\n")
+    if files.checkpoint is not None:
         # Training is finished and its outputs are written: a later run starts afresh.
-        Path(args.checkpoint).unlink(missing_ok=True)
-        print(f"training finished: removed {args.checkpoint}", file=sys.stderr)
+        Path(files.checkpoint).unlink(missing_ok=True)
+        print(f"training finished: removed {files.checkpoint}", file=sys.stderr)

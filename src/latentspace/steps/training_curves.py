@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def add_arguments(parser) -> None:
-    parser.add_argument("--history", action="append", required=True, metavar="LATENT_DIM=PATH")
-    parser.add_argument("--output", required=True)
+from latentspace.settings.command_line import file_path
+from latentspace.settings.declared import GROUP
 
 
-def run(args) -> None:
+@dataclass(**GROUP)
+class Files:
+    history: dict[str, str] = file_path("each model's history.csv, by its latent size", metavar="PATH")
+    output: str = file_path("the figure .svg")
+
+
+def run(settings: None, files: Files) -> None:
+    from latentspace.errors import LatentspaceError
     from latentspace.figures.rendering import save_figure
     from latentspace.figures.training_curves import training_curves_figure
-    from latentspace.steps.shared import parse_named_paths
-    from latentspace.training_records import load_history
+    from latentspace.files.training_history import load_history
 
-    named = parse_named_paths(args.history, "--history")
-    histories = {int(name): load_history(path) for name, path in named.items()}
-    save_figure(training_curves_figure(histories), args.output)
+    if not all(name.isdigit() for name in files.history):
+        raise LatentspaceError(f"--history: expected LATENT_DIM=PATH, got {', '.join(files.history)}")
+    histories = {int(name): load_history(history) for name, history in files.history.items()}
+    save_figure(training_curves_figure(histories), files.output)

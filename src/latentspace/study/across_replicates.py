@@ -6,7 +6,7 @@ ELBO, IWAE, KL, active units and norms of ``latentspace.study.latent_norms``). T
 intervals cover the pairs of one trained model, not its training: a model trained from
 another seed lands elsewhere (issue 15: the z = 500 slerp - lerp gap ran from +0.005 to
 +0.052 over four seeds, each with an interval about +-0.02 wide). Here, with R >= 2
-replicates trained from their own seeds (``latentspace.replicates``), each number becomes
+replicates trained from their own seeds (``latentspace.training.replicates``), each number becomes
 the mean over the replicates and an interval that covers both sources of variation.
 
 Method for the midpoint numbers: all replicates score the same P endpoint pairs, so the
@@ -48,8 +48,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from latentspace.artifact_files import damaged, read_npz
-from latentspace.atomic_files import atomic_path
+from latentspace.files.reading import damaged, read_npz
+from latentspace.files.atomic import atomic_path
 from latentspace.study.labels import METHODS, METRICS, SOURCES
 
 # What an interval of the summary covers, by the number of replicates behind it.

@@ -13,7 +13,7 @@ arXiv:1412.6980) under a one-cycle learning-rate schedule (Smith & Topin 2017,
 arXiv:1708.07120), each training image shifted at random by up to ``max_shift_px`` pixels
 in each direction (Simard, Steinkraus & Platt, ICDAR 2003, on augmenting MNIST with
 distortions), cheap help for a training set of a few thousand digits.
-Optional, all set in ``ClassifierSettings``: random rotation and scaling as well; label
+Optional, all set in the classifier's settings (``study.classifier``): random rotation and scaling as well; label
 smoothing (Szegedy et al., "Rethinking the Inception architecture", CVPR 2016); keeping the
 mean of the weights after each of the last few epochs instead of the last ones (stochastic
 weight averaging, Izmailov et al., UAI 2018; no batch norm here, so nothing to recompute);
@@ -29,17 +29,18 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import fields, replace
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from latentspace.artifact_files import checked_contents, damaged, read_torch_payload
-from latentspace.model_files import cpu_state_dict, save_torch_payload
+from latentspace.files.reading import checked_contents, damaged, read_torch_payload
+from latentspace.model.model_files import cpu_state_dict, save_torch_payload
 from latentspace.errors import LatentspaceError
-from latentspace.images import IMAGE_SIDE
-from latentspace.progress import EpochReporter
+from latentspace.files.images import IMAGE_SIDE
+from latentspace.settings.declared import ClassifierRun
+from latentspace.training.progress import EpochReporter
 
 CLASS_COUNT = 10
 FORMAT_VERSION = 1
@@ -47,59 +48,9 @@ CLASSIFIER_FILE = "a latentspace digit classifier"
 PREDICT_BATCH_SIZE = 2048
 
 
-@dataclass(frozen=True)
-class ClassifierSettings:
-    epochs: int
-    batch_size: int
-    learning_rate: float  # the peak of the one-cycle schedule
-    seed: int
-    max_shift_px: int  # random translation of the training images; 0: none
-    max_rotation_degrees: float = 0.0  # random rotation of the training images; 0: none
-    max_scale_change: float = 0.0  # random scaling by 1 +- this; 0: none
-    members: int = 1  # networks trained from their own seeds whose probabilities are averaged
-    label_smoothing: float = 0.0  # share of each target spread over all classes; 0: none
-    averaged_epochs: int = 1  # the weights are the mean of those after each of the last this many epochs (all if fewer)
-    test_time_shift_px: int = 0  # predictions average the image and its shifts by this many pixels; 0: none
-
-    def __post_init__(self):
-        if self.epochs < 1:
-            raise LatentspaceError(f"study.classifier.epochs: expected at least 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise LatentspaceError(f"study.classifier.batch_size: expected at least 1, got {self.batch_size}")
-        if not self.learning_rate > 0:
-            raise LatentspaceError(
-                f"study.classifier.learning_rate: expected a positive number, got {self.learning_rate}"
-            )
-        if not 0 <= self.max_shift_px < IMAGE_SIDE // 2:
-            raise LatentspaceError(
-                f"study.classifier.max_shift_px: expected 0 to {IMAGE_SIDE // 2 - 1}, got {self.max_shift_px}"
-            )
-        if not 0 <= self.max_rotation_degrees <= 45:
-            raise LatentspaceError(
-                f"study.classifier.max_rotation_degrees: expected 0 to 45, got {self.max_rotation_degrees}"
-            )
-        if not 0 <= self.max_scale_change < 0.5:
-            raise LatentspaceError(
-                f"study.classifier.max_scale_change: expected at least 0 and below 0.5, got {self.max_scale_change}"
-            )
-
-        if self.members < 1:
-            raise LatentspaceError(f"study.classifier.members: expected at least 1, got {self.members}")
-        if not 0 <= self.label_smoothing < 1:
-            raise LatentspaceError(
-                f"study.classifier.label_smoothing: expected at least 0 and below 1, got {self.label_smoothing}"
-            )
-        if self.averaged_epochs < 1:
-            raise LatentspaceError(f"study.classifier.averaged_epochs: expected at least 1, got {self.averaged_epochs}")
-        if not 0 <= self.test_time_shift_px < IMAGE_SIDE // 2:
-            raise LatentspaceError(
-                f"study.classifier.test_time_shift_px: expected 0 to {IMAGE_SIDE // 2 - 1}, got {self.test_time_shift_px}"
-            )
-
-    @property
-    def affine(self) -> bool:
-        """Whether the training images are also rotated or scaled (else only shifted, or left alone)."""
-        return self.max_rotation_degrees > 0 or self.max_scale_change > 0
+def is_affine(settings: ClassifierRun) -> bool:
+    """Whether the training images are also rotated or scaled (else only shifted, or left alone)."""
+    return settings.max_rotation_degrees > 0 or settings.max_scale_change > 0
 
 
 class DigitClassifier(nn.Module):
@@ -207,7 +158,7 @@ def random_affine(
 def train_classifier(
     train_x: torch.Tensor,
     train_labels: torch.Tensor,
-    settings: ClassifierSettings,
+    settings: ClassifierRun,
     reporter: EpochReporter | None = None,
 ) -> tuple[DigitClassifier | ClassifierEnsemble, list[float]]:
     """Train on images (N, 784) with labels (N,) on their device; returns the model and the loss per epoch.
@@ -233,7 +184,7 @@ def train_classifier(
 def _train_network(
     train_x: torch.Tensor,
     train_labels: torch.Tensor,
-    settings: ClassifierSettings,
+    settings: ClassifierRun,
     reporter: EpochReporter | None = None,
 ) -> tuple[DigitClassifier, list[float]]:
     device = train_x.device
@@ -254,7 +205,7 @@ def _train_network(
         for start in range(0, len(train_x), settings.batch_size):
             batch = order[start : start + settings.batch_size]
             images = train_x[batch]                                                   # (B, 784)
-            if settings.affine:
+            if is_affine(settings):
                 images = random_affine(images, settings.max_shift_px, settings.max_rotation_degrees,
                                        settings.max_scale_change, shuffle_generator)
             elif settings.max_shift_px:
@@ -306,7 +257,7 @@ def accuracy(probabilities: torch.Tensor, labels: torch.Tensor) -> float:
 
 
 def save_classifier(
-    path: str | os.PathLike, classifier: DigitClassifier | ClassifierEnsemble, settings: ClassifierSettings
+    path: str | os.PathLike, classifier: DigitClassifier | ClassifierEnsemble, settings: ClassifierRun
 ) -> None:
     """Weights and settings only (plain tensors and numbers), loadable with weights_only=True.
 
@@ -315,7 +266,8 @@ def save_classifier(
     payload = {
         "format_version": FORMAT_VERSION,
         "dropout": classifier.dropout,
-        "settings": asdict(settings),
+        # The settings that shaped the weights (not where they ran): the same training, the same bytes.
+        "settings": {field.name: getattr(settings, field.name) for field in fields(ClassifierRun)},
         "state_dict": cpu_state_dict(classifier),
     }
     if isinstance(classifier, ShiftAveraged):

@@ -5,12 +5,12 @@ For one trained model of latent size p, pairs of endpoints come from two sources
 distinct test digits). Each pair is joined by three paths, evaluated at t evenly spaced
 in [0, 1]:
 
-* ``lerp``: (1 - t) a + t b, the straight chord (``latentspace.geometry.lerp``);
+* ``lerp``: (1 - t) a + t b, the straight chord (``latentspace.model.geometry.lerp``);
 * ``slerp``: the great-circle arc, norm linear in t (Shoemake 1985; White 2016,
-  "Sampling generative networks", arXiv:1609.04468; ``latentspace.geometry.slerp``);
+  "Sampling generative networks", arXiv:1609.04468; ``latentspace.model.geometry.slerp``);
 * ``distribution_matched``: lerp divided by sqrt(t^2 + (1 - t)^2), which keeps every
   point N(0, I_p) for independent N(0, I_p) endpoints (Agustsson, Sage, Timofte and
-  Van Gool 2017, arXiv:1711.01970; ``latentspace.geometry.distribution_matched_lerp``).
+  Van Gool 2017, arXiv:1711.01970; ``latentspace.model.geometry.distribution_matched_lerp``).
 
 Every point z is scored by the latent norm ||z|| / sqrt(p) (1 on the prior's shell), the
 prior log-density log N(z; 0, I) in nats, and, once decoded, by the digit classifier's
@@ -21,7 +21,7 @@ Summaries per (source, method, metric): the mean over pairs at each t, the midpo
 (the value at t = 0.5 minus the mean of the two endpoints' values, per pair) and, for
 slerp and the distribution-matched path, the paired difference to lerp at the midpoint;
 each with a percentile bootstrap interval over pairs (Efron & Tibshirani, "An
-Introduction to the Bootstrap", 1993, ch. 13). The paths are ``latentspace.geometry``'s,
+Introduction to the Bootstrap", 1993, ch. 13). The paths are ``latentspace.model.geometry``'s,
 which take all pairs at once.
 """
 
@@ -34,11 +34,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from latentspace import geometry
-from latentspace.decoding import decode_latents, encode_posteriors
+from latentspace.model import geometry
+from latentspace.model.decoding import decode_latents, encode_posteriors
 from latentspace.errors import LatentspaceError
-from latentspace.model import VAE
+from latentspace.model.vae import VAE
 from latentspace.study.classifier import DigitClassifier, confidence_and_entropy, predict_probabilities
+from latentspace.settings.declared import InterpolationRun
 from latentspace.study.labels import BASELINE_METHOD, METHODS, METRICS, SOURCES
 
 # Latents decoded and scored at once; bounds the memory of a study of many pairs.
@@ -50,29 +51,6 @@ DISTANCE_ROWS_PER_CHUNK = 2048
 # --------------------------------------------------------------------------
 # Settings
 # --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InterpolationSettings:
-    pairs: int
-    path_steps: int
-    bootstrap_resamples: int
-    confidence_level: float
-    seed: int
-
-    def __post_init__(self):
-        if self.pairs < 2:
-            raise LatentspaceError(f"study.pairs: expected at least 2, got {self.pairs}")
-        if self.path_steps < 3 or self.path_steps % 2 == 0:
-            raise LatentspaceError(
-                f"study.path_steps: expected an odd number >= 3 (so that t = 0.5 is on the path), got {self.path_steps}"
-            )
-        if self.bootstrap_resamples < 10:
-            raise LatentspaceError(f"study.bootstrap_resamples: expected at least 10, got {self.bootstrap_resamples}")
-        if not 0.5 <= self.confidence_level < 1:
-            raise LatentspaceError(
-                f"study.confidence_level: expected a number in [0.5, 1), got {self.confidence_level}"
-            )
 
 
 def path_fractions(steps: int) -> np.ndarray:
@@ -185,7 +163,7 @@ def measure_interpolations(
     classifier: DigitClassifier,
     train_x: torch.Tensor,
     test_x: torch.Tensor,
-    settings: InterpolationSettings,
+    settings: InterpolationRun,
 ) -> InterpolationMeasurements:
     """Score every path of every pair for one model; images (N, 784) live on the model's device."""
     latent_dim = model.config.latent_dim
@@ -225,7 +203,7 @@ def bootstrap_mean_interval(
 
 
 def summarise_measurements(
-    measurements: InterpolationMeasurements, settings: InterpolationSettings
+    measurements: InterpolationMeasurements, settings: InterpolationRun
 ) -> tuple[list[dict], list[dict]]:
     """Rows of the path table (mean and interval at every t) and of the midpoint table.
 

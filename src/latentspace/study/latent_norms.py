@@ -1,13 +1,13 @@
 """Where a trained VAE puts the test digits, against the shell where its prior's mass lies.
 
 For z ~ N(0, I_p) the norm ||z|| concentrates around sqrt(p) (the chi distribution; see
-``latentspace.geometry.chi_pdf``), which is the article's reason to interpolate on that
+``latentspace.model.geometry.chi_pdf``), which is the article's reason to interpolate on that
 sphere. The posterior means of real digits need not lie there: a latent unit that the
 encoder leaves (almost) unused has a posterior close to N(0, 1) whatever the digit, so
 its mean stays near 0 while a draw from the posterior still adds unit-variance noise.
 This module measures the norms of three populations against sqrt(p): prior draws,
 posterior means of the test digits, and one posterior draw per test digit; and, through
-``latentspace.training.evaluate``, the KL per dimension and the active units of
+``latentspace.training.loop.evaluate``, the KL per dimension and the active units of
 Burda et al. (2015, arXiv:1509.00519, section 5.2): a unit is active when the variance
 over the test set of its posterior mean exceeds 0.01.
 """
@@ -19,11 +19,11 @@ import math
 import numpy as np
 import torch
 
-from latentspace import geometry
-from latentspace.decoding import encode_posteriors
-from latentspace.model import VAE
+from latentspace.model import geometry
+from latentspace.model.decoding import encode_posteriors
+from latentspace.model.vae import VAE
 from latentspace.study.likelihood import estimate_log_likelihood
-from latentspace.training import ACTIVE_UNIT_THRESHOLD, evaluate
+from latentspace.training.loop import ACTIVE_UNIT_THRESHOLD, evaluate
 
 NORM_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 # The populations whose norms are compared with the shell, in the order figures show them.

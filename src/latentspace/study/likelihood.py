@@ -10,7 +10,7 @@ and tends to log p(x). The mean is taken in log space (logsumexp), and the k dra
 chunk of images go through the decoder in one batch of (B k) latents: no per-image pass.
 
 The ELBO is reported from the same draws with the KL term in closed form, as the
-training loss has it (``latentspace.model.loss_terms``):
+training loss has it (``latentspace.model.vae.loss_terms``):
 ELBO(x) = mean_i log p(x|z_i) - KL(Q(z|x) || P(z)). Log-likelihoods are in nats per image
 under the model's Bernoulli decoder with grey-level targets, as in training.
 """
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch.distributions import Normal
 
-from latentspace.model import VAE, bernoulli_nll, gaussian_kl_per_dim
+from latentspace.model.vae import VAE, bernoulli_nll, gaussian_kl_per_dim
 
 # Latents per decoder batch: B images x k draws stay below this many rows.
 DEFAULT_ROWS_PER_BATCH = 8192

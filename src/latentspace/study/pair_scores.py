@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from latentspace.paths import DecodedPath
+from latentspace.model.latent_paths import DecodedPath
 
 METHODS = ("lerp", "slerp")
 
@@ -58,7 +58,7 @@ def pair_scores(confidences: dict[str, list[float]], ratios: dict[str, list[floa
 
 def decoded_confidences(classifier, path: DecodedPath) -> list[float]:
     """The classifier's confidence (largest class probability) on each decoded digit of ``path``."""
-    from latentspace.datasets import images_to_vectors
+    from latentspace.files.datasets import images_to_vectors
     from latentspace.study.classifier import confidence_and_entropy, predict_probabilities
 
     device = next(classifier.parameters()).device

@@ -9,7 +9,7 @@ carry most of the KL. The English sentences are the site's templates
 (``site_templates/partials/study_reading.html.j2``), which branch on these values; this
 module holds no prose, so rewording a sentence changes no table. Functions here take and return Python objects and text, apart from the readers
 of the study's own files (``read_*``), which check what they read and name a damaged file
-in one line (``latentspace.artifact_files``).
+in one line (``latentspace.files.reading``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import itertools
 import math
 from statistics import NormalDist
 
-from latentspace.artifact_files import checked_contents, read_csv_rows, read_json
-from latentspace.replicates import training_seed
+from latentspace.files.reading import checked_contents, read_csv_rows, read_json
+from latentspace.training.replicates import training_seed
 from latentspace.study import across_replicates
 from latentspace.study.labels import BASELINE_METHOD, METHOD_LABELS, METHODS, METRIC_LABELS, SOURCE_LABELS, SOURCES
 

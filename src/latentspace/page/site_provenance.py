@@ -1,7 +1,7 @@
 """The page's record of how it was made: per figure, and for the page as a whole.
 
 - ``figure_provenance``: for each asset the site carries, the job that wrote it (its record,
-  :mod:`latentspace.provenance`) joined with the job's benchmark (wall time, peak memory);
+  :mod:`latentspace.pipeline.provenance`) joined with the job's benchmark (wall time, peak memory);
   the templates show it under the figure's caption (site_templates/partials/provenance.html.j2).
 - ``reproduction``: the project's commit and whether the working tree had changes, the
   software, the platform and the total compute time, for "Reproduce this page".
@@ -19,9 +19,9 @@ import re
 import subprocess
 from pathlib import Path
 
-from latentspace.atomic_files import megabytes
+from latentspace.files.atomic import size_text
 from latentspace.errors import LatentspaceError
-from latentspace.provenance import read_record, short_hash
+from latentspace.pipeline.provenance import read_record, short_hash
 
 # The software the section names, beside Python and the platform.
 NAMED_DISTRIBUTIONS = ("torch", "snakemake")
@@ -82,7 +82,7 @@ def figure_provenance(records: dict[str, dict], benchmarks: list[dict], assets: 
 
 def format_bytes(size: int | None) -> str:
     """A file's size as the fault messages give it (12.3 kB, 4.5 MB); an en dash for a folder."""
-    return "\u2013" if size is None else megabytes(size)
+    return "\u2013" if size is None else size_text(size)
 
 
 def distribution_versions() -> dict[str, str]:

@@ -3,7 +3,7 @@
 The whole training set lives on the device as one (N, 784) float tensor; each epoch
 draws one permutation and slices batches out of it, so no per-sample conversion or
 DataLoader worker sits in the hot loop. On CUDA the step of every full batch is one
-captured graph, replayed (``latentspace.graph_step``); the ragged last batch, and every
+captured graph, replayed (``latentspace.training.graph_step``); the ragged last batch, and every
 batch on the CPU and MPS, run eagerly through the same ``_train_step``. Every random
 draw (the permutation, the reparameterisation noise, the initial weights) comes from
 generators seeded by the configured seed, so the same settings on the same machine give
@@ -11,8 +11,8 @@ identical weights.
 
 A run can stop after any epoch and continue later bit for bit: ``TrainingState`` holds
 everything the next epoch depends on (weights, Adam's moments, both generators, the
-history), ``latentspace.checkpoints`` saves and restores it, and ``run_epochs`` goes on
-from ``len(state.history)``. A stop request (SIGTERM, see ``latentspace.signals``) is
+history), ``latentspace.training.checkpoints`` saves and restores it, and ``run_epochs`` goes on
+from ``len(state.history)``. A stop request (SIGTERM, see ``latentspace.training.signals``) is
 honoured between two batches: the unfinished epoch is dropped, since the checkpoint of
 the last finished one already holds everything needed to redo it.
 """
@@ -24,43 +24,28 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
 
-from latentspace.batching import BatchPlan, epoch_order
+from latentspace.training.batching import BatchPlan, epoch_order
 from latentspace.errors import TrainingError
-from latentspace.model import VAE, VAEConfig, loss_terms
-from latentspace.progress import EpochReporter
-from latentspace.training_records import EpochRecord
+from latentspace.model.vae import VAE, VAEConfig, loss_terms
+from latentspace.training.progress import EpochReporter
+from latentspace.files.training_history import EpochRecord
+from latentspace.settings.declared import TrainingRun
 
 if TYPE_CHECKING:
-    from latentspace.graph_step import ReplayedStep
+    from latentspace.training.graph_step import ReplayedStep
 
 ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. (2015): Cov_x(E_q[z_u]) > 0.01
 # The modules whose code decides the weights a checkpoint holds (see training_signature).
-TRAINING_CODE_MODULES = ("training", "checkpoints")
+TRAINING_CODE_MODULES = ("training.loop", "training.checkpoints")
 
 
 class TrainingInterrupted(TrainingError):
     """A stop was requested (SIGTERM); the last finished epoch can be resumed."""
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    seed: int
-
-    def __post_init__(self):
-        if self.epochs < 1:
-            raise TrainingError(f"train.epochs: expected at least 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise TrainingError(f"train.batch_size: expected at least 1, got {self.batch_size}")
-        if not self.learning_rate > 0:
-            raise TrainingError(f"train.learning_rate: expected a positive number, got {self.learning_rate}")
 
 
 @dataclass
@@ -103,7 +88,7 @@ def make_optimizer(model: VAE, learning_rate: float) -> torch.optim.Adam:
     )
 
 
-def new_training_state(model: VAE, settings: TrainSettings) -> TrainingState:
+def new_training_state(model: VAE, settings: TrainingRun) -> TrainingState:
     """Adam and both generators as epoch 1 needs them, seeded from ``settings.seed``."""
     device = next(model.parameters()).device
     return TrainingState(
@@ -149,7 +134,7 @@ def device_signature(device: torch.device) -> dict:
 
 def training_signature(
     config: VAEConfig,
-    settings: TrainSettings,
+    settings: TrainingRun,
     train_x: torch.Tensor,
     test_x: torch.Tensor,
     code_version: str,
@@ -267,7 +252,7 @@ def capture_train_step(model: VAE, optimizer: torch.optim.Optimizer, batch_size:
     The returned step's ``totals`` (2,) is where replays add the summed reconstruction and
     KL. Raises whatever the capture raised; the model and optimizer are unchanged then too.
     """
-    from latentspace.graph_step import capture_step
+    from latentspace.training.graph_step import capture_step
 
     return capture_step(
         lambda batch, noise, totals: _train_step(model, optimizer, batch, noise, totals),
@@ -287,7 +272,7 @@ def replayed_step_or_none(model: VAE, optimizer: torch.optim.Optimizer, batch_si
     """
     if next(model.parameters()).device.type != "cuda":
         return None
-    from latentspace.graph_step import first_error
+    from latentspace.training.graph_step import first_error
 
     outer = sys.exception()
     try:
@@ -303,7 +288,7 @@ def train_vae(
     model: VAE,
     train_x: torch.Tensor,
     test_x: torch.Tensor,
-    settings: TrainSettings,
+    settings: TrainingRun,
     reporter: EpochReporter | None = None,
 ) -> list[EpochRecord]:
     """Train with Adam from scratch; return one record per epoch. Stops with TrainingError on a NaN/inf loss."""
@@ -314,7 +299,7 @@ def run_epochs(
     state: TrainingState,
     train_x: torch.Tensor,
     test_x: torch.Tensor,
-    settings: TrainSettings,
+    settings: TrainingRun,
     reporter: EpochReporter | None = None,
     on_epoch_end: Callable[[TrainingState], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -377,7 +362,7 @@ def run_epochs(
     return state.history
 
 
-def final_metrics(model: VAE, test_x: torch.Tensor, settings: TrainSettings, history: list[EpochRecord]) -> dict:
+def final_metrics(model: VAE, test_x: torch.Tensor, settings: TrainingRun, history: list[EpochRecord]) -> dict:
     """Test ELBO (nats per image, higher is better), its terms, KL per dimension and active units."""
     test = evaluate(model, test_x, settings.batch_size, settings.seed + 3)
     active = [variance > ACTIVE_UNIT_THRESHOLD for variance in test["posterior_mean_variance"]]
@@ -393,5 +378,5 @@ def final_metrics(model: VAE, test_x: torch.Tensor, settings: TrainSettings, his
         "test_size": len(test_x),
         "epochs": len(history),
         "train_seconds": sum(record.seconds for record in history),
-        "settings": asdict(settings),
+        "settings": settings.as_record(),
     }

@@ -2,6 +2,10 @@
 
 Snakemake's own ``validate`` prints the whole schema on failure; this names the field,
 the value and what was expected, and fills in the schema's defaults like Snakemake does.
+The schema is generated from the settings' declarations (:mod:`latentspace.settings.json_schema`);
+a value out of its bounds is worded by its declaration, as the steps' command lines word
+it (``config: study.path_steps: expected an odd integer from 3 to 1001, got 10``), and the
+validated configuration is built into the declared groups, so both agree by construction.
 
 Values given on the command line (``snakemake --config 'train={epochs: 5}'``) reach the
 config as strings wherever they are nested: Snakemake reads them with YAML's base loader,
@@ -22,6 +26,12 @@ import jsonschema
 import yaml
 
 from latentspace.errors import LatentspaceError
+from latentspace.settings.declaring import Field, SettingError, fields_of
+from latentspace.settings.declared import PipelineSettings
+
+# jsonschema keywords whose failure the setting's declaration words (a type error keeps jsonschema's words).
+_BOUND_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "not", "pattern",
+                   "minLength", "enum", "minItems", "uniqueItems"}
 
 
 class ConfigError(LatentspaceError):
@@ -102,12 +112,38 @@ def coerce_strings(value: Any, schema: dict) -> Any:
     return copy.deepcopy(value)
 
 
-def field_path(error: jsonschema.ValidationError) -> str:
+def field_path(parts) -> str:
     """``['data', 'mirrors', 0]`` -> ``data.mirrors[0]``."""
     text = ""
-    for part in error.absolute_path:
+    for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(top level)"
+
+
+def declared_field(names: list[str]) -> Field | None:
+    """The declaration of the setting at ``names`` (``["study", "path_steps"]``), if one is there."""
+    group, found = PipelineSettings, None
+    for name in names:
+        found = next((field for field in fields_of(group) if field.name == name), None) if group else None
+        if found is None:
+            return None
+        group = found.group
+    return found if found is not None and found.kind is not None else None
+
+
+def error_message(error: jsonschema.ValidationError, config: dict) -> str:
+    """``config: FIELD: WHAT``: a bound in the declaration's words, anything else in jsonschema's."""
+    parts = list(error.absolute_path)
+    names = [part for part in parts if isinstance(part, str)]
+    field = declared_field(names) if error.validator in _BOUND_KEYWORDS else None
+    if field is not None:
+        value = config
+        for name in names:
+            value = value[name]
+        problem = field.problem(value)
+        if problem:
+            return f"config: {field_path(names)}: {problem}"
+    return f"config: {field_path(parts)}: {error.message}"
 
 
 def validate_config(config: dict, schema_path: str | os.PathLike) -> dict:
@@ -119,5 +155,9 @@ def validate_config(config: dict, schema_path: str | os.PathLike) -> dict:
     validator = _fill_defaults(validator_class)(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is not None:
-        raise ConfigError(f"config: {field_path(error)}: {error.message}")
+        raise ConfigError(error_message(error, config))
+    try:
+        PipelineSettings.from_mapping(config)
+    except SettingError as problem:
+        raise ConfigError(f"config: {problem}") from None
     return config

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from latentspace.errors import DataError
-from latentspace.images import IMAGE_SHAPE, IMAGE_SIDE
+from latentspace.files.images import IMAGE_SHAPE, IMAGE_SIDE
 
 UNSIGNED_BYTE_TYPE_CODE = 0x08
 

@@ -8,7 +8,7 @@ the site rule takes every record as an input, named after its job and so its rul
 the step has run, the dispatcher (:mod:`latentspace.cli`) writes the record: the command
 exactly as the process received it, each input and output with its size and SHA-256, the
 settings the step parsed, the seed, the device torch actually used
-(:mod:`latentspace.devices` notes it), the hash of the step's code, the host and the start
+(:mod:`latentspace.model.devices` notes it), the hash of the step's code, the host and the start
 and end times.
 
 Snakemake keeps its own record of each job under ``.snakemake/metadata/``, but that folder
@@ -20,7 +20,7 @@ that did the work is none of these: it applies to every rule, present and future
 same two lines per rule, and it costs a few hashes per job.
 
 Wall time and peak memory come from Snakemake's benchmark file of the job, which is written
-after the job ends (:mod:`latentspace.run_report` reads those); the site joins the two.
+after the job ends (:mod:`latentspace.page.run_report` reads those); the site joins the two.
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ from latentspace.errors import LatentspaceError
 
 RECORD_FORMAT = "latentspace-job-record/1"
 SHORT_HASH_DIGITS = 12
-# The options every step accepts for its record (added by cli.build_parser).
-RECORD_OPTIONS = ("provenance", "provenance_inputs", "provenance_outputs")
 RECORD_KEYS = ("format", "step", "command", "inputs", "outputs", "settings", "seed", "device", "code", "host", "started", "ended")
 _CHUNK_BYTES = 1 << 20
 
@@ -72,43 +70,24 @@ def file_facts(path: str, root: Path) -> dict:
     return {"path": relative, "bytes": os.path.getsize(path), "sha256": sha256_of(path)}
 
 
-def step_settings(options: dict, files: set[str]) -> dict:
-    """The step's parsed options that are settings: not the record's own, not a file it read or wrote.
-
-    An option is a file when its value (each value, for a repeated option) is one of
-    ``files``, or ``NAME=FILE`` with FILE among them.
-    """
-
-    def is_file(value) -> bool:
-        text = str(value)
-        return text in files or text.partition("=")[2] in files
-
-    settings = {}
-    for name, value in options.items():
-        if name in RECORD_OPTIONS or callable(value) or name == "command":
-            continue
-        values = value if isinstance(value, list) else [value]
-        if values and all(is_file(item) for item in values):
-            continue
-        settings[name] = value if isinstance(value, (int, float, str, bool, list, type(None))) else str(value)
-    return settings
-
-
 def job_record(
     step: str,
     argv: list[str],
-    options: dict,
+    settings,
+    inputs: list[str],
+    outputs: list[str],
     devices: list[str],
     started: str,
     ended: str,
     root: Path,
 ) -> dict:
-    """The record of one finished run of ``step`` with command-line ``argv`` (files hashed now)."""
-    from latentspace.code_version import step_source_hash
+    """The record of one finished run of ``step`` with command-line ``argv`` (files hashed now).
 
-    inputs = list(options.get("provenance_inputs") or [])
-    outputs = list(options.get("provenance_outputs") or [])
-    files = {*inputs, *outputs}
+    ``settings`` is the step's declared settings (:mod:`latentspace.settings.declaring`), or
+    None for a step without any; the record holds them as they were parsed.
+    """
+    from latentspace.pipeline.code_hash import step_source_hash
+
     command = ["python", "-m", "latentspace", *(relative_to_root(word, root) for word in argv)]
     return {
         "format": RECORD_FORMAT,
@@ -116,8 +95,8 @@ def job_record(
         "command": shlex.join(command),
         "inputs": [file_facts(path, root) for path in inputs],
         "outputs": [file_facts(path, root) for path in outputs],
-        "settings": step_settings(options, files),
-        "seed": options.get("seed"),
+        "settings": settings.as_record() if settings is not None else {},
+        "seed": getattr(settings, "seed", None),
         # A step that never asked for a torch device computed with numpy on the CPU.
         "device": ", ".join(dict.fromkeys(devices)) or "cpu",
         "code": step_source_hash(step),
@@ -128,7 +107,7 @@ def job_record(
 
 
 def write_record(path: str | os.PathLike, record: dict) -> None:
-    from latentspace.atomic_files import write_text_atomic
+    from latentspace.files.atomic import write_text_atomic
 
     write_text_atomic(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
 

@@ -17,7 +17,7 @@ starting at a multiple of ``ALIGNMENT_BYTES``; ``manifest["arrays"][name]`` give
 ``dtype``, ``shape`` and byte ``offset`` of each, and ``manifest["layers"]`` the decoder
 as a chain of affine layers ``y = W x + b`` (W stored (out, in), as torch.nn.Linear holds
 it) each followed by its ``activation`` (relu between layers, sigmoid at the end: the
-VAE's Bernoulli means, :meth:`latentspace.model.VAE.decode`).
+VAE's Bernoulli means, :meth:`latentspace.model.vae.VAE.decode`).
 
 Weights are stored as float16 by default: with the default widths (512, 256) the three
 decoders hold 1.73 million numbers, 6.9 MB as float32 and 3.5 MB as float16 (4.6 MB once
@@ -45,13 +45,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from latentspace.artifact_files import REBUILD, read_text
-from latentspace.atomic_files import write_text_atomic
+from latentspace.files.reading import REBUILD, read_text
+from latentspace.files.atomic import write_text_atomic
 from latentspace.errors import LatentspaceError
-from latentspace.images import IMAGE_SHAPE
+from latentspace.files.images import IMAGE_SHAPE
 
 if TYPE_CHECKING:  # torch is imported where it is used: building the command line stays cheap
-    from latentspace.model import VAE
+    from latentspace.model.vae import VAE
 
 FORMAT_NAME = "latentspace-explorer-bundle"
 FORMAT_VERSION = 1
@@ -247,7 +247,7 @@ def bundle_text(bundle: ExplorerBundle) -> str:
     comment = (
         f"/* latentspace explorer bundle: the {widget} widget's decoder (latent_dim {bundle.latent_dim}, "
         f"{bundle.manifest['weight_dtype']} weights), written by `python -m latentspace explorer`; "
-        "format in src/latentspace/decoder_export.py. */"
+        "format in src/latentspace/page/explorer_bundles.py. */"
     )
     return f"{comment}\n{BUNDLE_FUNCTION}({json.dumps(payload, sort_keys=True, separators=(',', ':'))});\n"
 

@@ -1,6 +1,6 @@
 """What training writes besides the model, as plain files: the per-epoch history (CSV).
 
-Apart from ``latentspace.training`` on purpose: the steps that only read or plot a
+Apart from ``latentspace.training.loop`` on purpose: the steps that only read or plot a
 history (the training curves) import this module, not torch.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from latentspace.artifact_files import checked_contents, read_csv_rows
+from latentspace.files.reading import checked_contents, read_csv_rows
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,28 @@
-"""A short hash of the source of the package modules a pipeline step runs.
+"""A short hash of the code a pipeline step runs: its re-run trigger.
 
 Snakemake re-runs a job when its shell command or params change, but it cannot see
 inside the package that the command imports. Each rule therefore passes, as a param,
 the hash of its step's module and everything that module imports (``step_code`` in
-workflow/rules/common.smk, from ``step_source_hash``): an edit to one of those modules
+workflow/rules/common.smk, from :func:`step_source_hash`): an edit to one of those modules
 changes the param, and Snakemake re-runs that rule and everything downstream of it, and
-nothing else. No list of modules is kept by hand: the import graph is read from the code.
+nothing else. No list of modules is kept by hand: the import graph is read from the code
+with ``ast`` (imports inside functions included, followed transitively), without importing
+or running anything, so the Snakefile can call this cheaply while it builds the DAG.
 
-A module's hash covers the module, every ``latentspace`` module it imports (found by
-reading the source with ``ast``, followed transitively, imports inside functions
-included) and the ``__init__.py`` of the packages that hold them. Nothing is imported or
-executed, so the Snakefile can call this cheaply while it builds the DAG.
+What enters the hash is each module's syntax tree with its docstrings removed, so editing
+a comment, a docstring or the layout of a line re-runs nothing, while a changed statement
+re-runs every step that imports the module. Two things stay out:
+
+- a module with nothing but a docstring, as the packages' ``__init__.py`` are: Python runs
+  them, but they define nothing (a test keeps them so); adding a step module therefore
+  changes no other step's hash;
+- ``latentspace.settings.declared``, the declarations of the settings: what they decide
+  reaches every job as the values of its rule's params (the step's options), so a new
+  setting or an edited description re-runs only the jobs whose values change.
+
+A Python upgrade may change the text that ``ast.dump`` gives for the same code (a new
+field of a node); every hash then changes once and the next run re-runs every job, which
+is the safe direction.
 """
 
 from __future__ import annotations
@@ -24,10 +36,13 @@ from pathlib import Path
 from latentspace.errors import LatentspaceError
 
 PACKAGE_NAME = "latentspace"
-PACKAGE_DIR = Path(__file__).resolve().parent
+# Declarations, not code a step runs: their values reach each job through its params.
+DECLARATION_MODULES = frozenset({"settings.declared"})
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 HASH_HEX_DIGITS = 16
 
 
+@functools.lru_cache(maxsize=4096)  # the DAG asks for the same names rule after rule
 def module_file(name: str, package_dir: Path = PACKAGE_DIR) -> Path | None:
     """``figures.latent_grid`` -> package_dir/figures/latent_grid.py; a package gives its __init__.py.
 
@@ -74,45 +89,78 @@ def imported_modules(source: str, module_name: str, is_package: bool) -> frozens
 
 
 def module_closure(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> list[Path]:
-    """The files of ``modules``, of every package module they import, and of their packages."""
+    """The files of ``modules``, of every package module they import and of the packages that
+    hold them, except the declarations and the files that hold only a docstring."""
     pending = list(modules)
     for name in pending:
         if module_file(name, package_dir) is None:
             raise LatentspaceError(f"package code hash: {PACKAGE_NAME}.{name} is not a module of {package_dir}")
     files: dict[str, Path] = {}
+    seen: set[str] = set()
     while pending:
         name = pending.pop()
-        if name in files:
+        if name in seen or name in DECLARATION_MODULES:
             continue
+        seen.add(name)
         path = module_file(name, package_dir)
         if path is None:  # an imported name that is a function or class, not a module
             continue
-        files[name] = path
         parents = [".".join(name.split(".")[:depth]) for depth in range(name.count(".") + 1)]
         pending += [parent for parent in parents if parent != name]
         source = path.read_text(encoding="utf-8")
+        if code_text(source):
+            files[name] = path
         pending += sorted(imported_modules(source, name, path.name == "__init__.py"))
     return sorted(set(files.values()))
 
 
+@functools.lru_cache(maxsize=1024)
+def code_text(source: str) -> str:
+    """The module's syntax tree without its docstrings, as text; the source itself if it does not parse.
+
+    Empty for a module that holds nothing but a docstring.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # hashed as it is; Python reports the error when the step imports it
+        return source
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or ([] if isinstance(node, ast.Module) else [ast.Pass()])
+    return ast.dump(tree) if tree.body else ""
+
+
+@functools.lru_cache(maxsize=1024)
+def code_digest(source: str) -> bytes:
+    """The SHA-256 of :func:`code_text` (the DAG hashes one module for many rules: once each)."""
+    return hashlib.sha256(code_text(source).encode()).digest()
+
+
 def package_source_hash(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> str:
-    """A hex digest of the source of ``modules`` and everything of the package they import."""
+    """A hex digest of the code of ``modules`` and of everything of the package they import."""
     digest = hashlib.sha256()
     for path in module_closure(modules, package_dir):
         digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(code_digest(path.read_text(encoding="utf-8")))
     return digest.hexdigest()[:HASH_HEX_DIGITS]
 
 
+def step_module_name(step: str) -> str:
+    """``latent-grid`` -> ``steps.latent_grid``, the step's module inside the package."""
+    return f"steps.{step.replace('-', '_')}"
+
+
 def step_source_hash(step: str, package_dir: Path = PACKAGE_DIR) -> str:
-    """The re-run trigger of the rules that run ``step``: the hash of its step module's imports.
+    """The re-run trigger of the rules that run ``step``: the hash of its step module's code and imports.
 
-    ``latent-grid`` hashes latentspace/steps/latent_grid.py, every package module it
-    imports (its glue included) and their packages, so an edit re-runs exactly the rules
-    whose step uses the edited code.
+    ``latent-grid`` hashes latentspace/steps/latent_grid.py and every package module it
+    imports (the settings' declarations and docstring-only files aside), so an edit re-runs
+    exactly the rules whose step uses the edited code.
     """
-    from latentspace.steps import STEPS, step_module_name
-
-    if step not in STEPS:
-        raise LatentspaceError(f"package code hash: no step {step!r}, expected one of {', '.join(STEPS)}")
-    return package_source_hash([step_module_name(step)], package_dir)
+    name = step_module_name(step)
+    if step.startswith("_") or module_file(name, package_dir) is None:
+        raise LatentspaceError(f"package code hash: no step {step!r} (expected a module {PACKAGE_NAME}.{name})")
+    return package_source_hash([name], package_dir)

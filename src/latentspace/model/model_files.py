@@ -3,7 +3,7 @@
 A model file (``save_model``/``load_model``) holds plain tensors, numbers, strings, lists
 and dicts only, so that it loads with ``torch.load(..., weights_only=True)``: no pickled
 code runs when a file is read. Every step that uses a trained model reads it here; only
-training writes one. Training checkpoints are ``latentspace.checkpoints``.
+training writes one. Training checkpoints are ``latentspace.training.checkpoints``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import os
 
 import torch
 
-from latentspace.artifact_files import checked_contents, read_torch_payload
-from latentspace.atomic_files import write_bytes_atomic
-from latentspace.model import VAE, VAEConfig
+from latentspace.files.reading import checked_contents, read_torch_payload
+from latentspace.files.atomic import write_bytes_atomic
+from latentspace.model.vae import VAE, VAEConfig
 
 FORMAT_VERSION = 1
 MODEL_FILE = "a latentspace model file"

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import yaml
 
-from latentspace.artifact_files import checked_contents, damaged, read_csv_rows
+from latentspace.files.reading import checked_contents, damaged, read_csv_rows
 from latentspace.errors import LatentspaceError
-from latentspace.geometry import ball_volume, log10_probability_norm_below
+from latentspace.model.geometry import ball_volume, log10_probability_norm_below
 
 # Distributions whose versions the page lists, in this order.
 REPORTED_DISTRIBUTIONS = (
@@ -155,17 +155,6 @@ def derived_quantities(config: dict, latent_dims: list[int]) -> dict:
     }
 
 
-def parse_figure_latent_dims(pairs: list[str]) -> dict[str, int]:
-    """``["f07_sphere_spiral_10d=10", ...]`` -> ``{"f07_sphere_spiral_10d": 10}``."""
-    dims = {}
-    for pair in pairs:
-        name, _, value = pair.partition("=")
-        if not name or not value.isdigit() or int(value) < 1:
-            raise LatentspaceError(f"--figure-latent-dim: expected ASSET=POSITIVE_INTEGER, got {pair!r}")
-        dims[name] = int(value)
-    return dims
-
-
 def format_seconds(seconds: float | None) -> str:
     """12.3 s, 4 min 05 s, 1 h 02 min; an en dash where nothing was measured."""
     if seconds is None:
@@ -192,15 +181,6 @@ def load_benchmarks(named_paths: dict[str, Path]) -> list[dict]:
         with checked_contents(path, what):
             benchmarks.append(summarise_benchmark(rows, name))
     return benchmarks
-
-
-def load_run_config(path: Path) -> tuple[dict, str]:
-    """The configuration snapshot: (parsed, text as written)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LatentspaceError(f"{path}: configuration snapshot not found") from None
-    return parse_yaml(text, str(path), dict, "a mapping of settings"), text
 
 
 def parse_yaml(text: str, source: str, expected_type: type, expected: str):

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from latentspace.images import IMAGE_PIXELS
+from latentspace.files.images import IMAGE_PIXELS
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentspace import geometry
-from latentspace.artifact_files import damaged, read_npz
-from latentspace.atomic_files import atomic_path
+from latentspace.model import geometry
+from latentspace.files.reading import damaged, read_npz
+from latentspace.files.atomic import atomic_path
 from latentspace.errors import LatentspaceError
-from latentspace.images import IMAGE_SHAPE, IMAGE_SIDE
+from latentspace.files.images import IMAGE_SHAPE, IMAGE_SIDE
 
 PATH_KINDS = ("spiral_2d", "sphere_spiral", "lerp", "slerp")
 
@@ -142,7 +142,7 @@ def decode_path(model, path: LatentPath, batch_size: int = 1024) -> DecodedPath:
 
     The model may live on any device; the points may be numpy or a torch tensor.
     """
-    from latentspace.decoding import decode_latents, to_uint8
+    from latentspace.model.decoding import decode_latents, to_uint8
 
     latents = latents_as_numpy(path.latents)                                # (N, D)
     if latents.ndim != 2 or latents.shape[1] != model.config.latent_dim:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from latentspace.images import IMAGE_PIXELS, IMAGE_SHAPE
-from latentspace.model import VAE
+from latentspace.files.images import IMAGE_PIXELS, IMAGE_SHAPE
+from latentspace.model.vae import VAE
 
 # Images per encoder pass in encode_posteriors.
 ENCODE_BATCH_SIZE = 1024

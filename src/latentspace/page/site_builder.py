@@ -2,7 +2,7 @@
 
 Every asset is copied next to the page and linked relatively, so the folder opens from
 disk or from any static server, and the page requests nothing outside it. Formulas are
-rendered at build time (:mod:`latentspace.math_render`). The folder is built under a
+rendered at build time (:mod:`latentspace.page.math_render`). The folder is built under a
 temporary name and renamed, so a failed render never leaves half a site behind.
 
 Templates see:
@@ -10,7 +10,7 @@ Templates see:
   rule did not pass stops the build with a one-line error naming it;
 - ``asset_sizes[name]``: ``(width, height)`` in CSS pixels of a PNG or SVG asset;
 - ``asset_data[name]``: the parsed content of a JSON asset, each number a
-  :class:`~latentspace.article_numbers.Num` (or ``Count``) that names the asset's file and
+  :class:`~latentspace.page.article_numbers.Num` (or ``Count``) that names the asset's file and
   its field, which the page shows as the number's title;
 - ``references`` (from ``references.yaml``, numbered in order) and ``reference_numbers[key]``;
 - the captions of the figures, ``captions/<asset>.rst``: RST with Jinja, which
@@ -30,14 +30,14 @@ from pathlib import Path
 
 import jinja2
 
-from latentspace.article_numbers import number_text, signed_number_text, sourced
-from latentspace.artifact_files import read_csv_rows, read_json
-from latentspace.atomic_files import atomic_directory
-from latentspace.decoder_export import read_bundle
+from latentspace.page.article_numbers import number_text, signed_number_text, sourced
+from latentspace.files.reading import read_csv_rows, read_json
+from latentspace.files.atomic import atomic_directory
+from latentspace.page.explorer_bundles import read_bundle
 from latentspace.errors import LatentspaceError
-from latentspace.math_render import install_katex_assets, render_math_in_html
-from latentspace.run_report import format_seconds, parse_yaml
-from latentspace.site_provenance import format_bytes
+from latentspace.page.math_render import install_katex_assets, render_math_in_html
+from latentspace.page.run_report import format_seconds, parse_yaml
+from latentspace.page.site_provenance import format_bytes
 
 PAGE_TEMPLATES = {"index.html": "index.html.j2"}
 # The figures' captions: RST files that the report reads as they are and the page includes.

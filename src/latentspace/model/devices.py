@@ -8,7 +8,7 @@ import torch
 
 from latentspace.errors import DeviceError
 
-# Every device resolved in this process: the job record (latentspace.provenance) names the
+# Every device resolved in this process: the job record (latentspace.pipeline.provenance) names the
 # device a step ran on from here, once the step is done (used_device_names).
 USED_DEVICES: list[torch.device] = []
 
@@ -23,6 +23,13 @@ def used_device_names() -> list[str]:
         else:
             names.append(device.type)
     return list(dict.fromkeys(names))
+
+
+def prepare_torch(device: str, threads: int | None = None) -> torch.device:
+    """Set torch's CPU threads (when a step has that setting) and return the resolved device."""
+    if threads:
+        torch.set_num_threads(threads)
+    return resolve_device(device)
 
 
 def resolve_device(name: str = "auto") -> torch.device:

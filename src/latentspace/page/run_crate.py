@@ -10,7 +10,7 @@ https://w3id.org/ro/wfrun/provenance/0.5 (which extends the Process and Workflow
   that the workflow ``hasPart`` and reaches through a ``HowToStep``;
 - each job is a ``CreateAction`` whose ``instrument`` is its rule, ``object`` its inputs,
   ``result`` its outputs, with its start and end times (from its job record,
-  :mod:`latentspace.provenance`); a ``ControlAction`` ties it to its step, and an
+  :mod:`latentspace.pipeline.provenance`); a ``ControlAction`` ties it to its step, and an
   ``OrganizeAction`` of Snakemake ties the steps to the run of the workflow;
 - a file a job read or wrote that the site does not carry (a model, a decoded path, the
   dataset) is named by its path in the repository with its size and SHA-256, not copied.
@@ -29,7 +29,7 @@ import json
 import re
 from pathlib import Path
 
-from latentspace.provenance import sha256_of
+from latentspace.pipeline.provenance import sha256_of
 
 PROFILE_VERSION = "0.5"
 RO_CRATE_VERSION = "1.1"

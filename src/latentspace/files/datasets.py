@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from latentspace.artifact_files import damaged, read_npz
-from latentspace.atomic_files import atomic_path
+from latentspace.files.reading import damaged, read_npz
+from latentspace.files.atomic import atomic_path
 from latentspace.errors import DataError
-from latentspace.idx_format import read_image_label_pair
-from latentspace.images import IMAGE_PIXELS, IMAGE_SHAPE
+from latentspace.files.idx_format import read_image_label_pair
+from latentspace.files.images import IMAGE_PIXELS, IMAGE_SHAPE
 
 SOURCES = ("mnist-5k", "mnist", "fashion-mnist", "idx")
 SPLIT_PREFIXES = {"train": "train", "test": "t10k"}

@@ -51,7 +51,7 @@ def refusal_behind(error: BaseException) -> OSError | None:
     return None
 
 
-def megabytes(count: int) -> str:
+def size_text(count: int) -> str:
     """A size for people: 12.3 kB, 4.5 MB, 67.8 GB."""
     for unit, size in (("GB", 1e9), ("MB", 1e6)):
         if count >= size / 10:
@@ -67,11 +67,11 @@ def refused_write(path: Path, refusal: OSError, needed_bytes: int | None, writte
         return FileWriteError(f"{path}: no permission to write in {path.parent}")
     amounts = []
     if needed_bytes is not None:
-        amounts.append(f"the write needed {megabytes(needed_bytes)}")
+        amounts.append(f"the write needed {size_text(needed_bytes)}")
     elif written_bytes:
-        amounts.append(f"stopped after {megabytes(written_bytes)}")
+        amounts.append(f"stopped after {size_text(written_bytes)}")
     with contextlib.suppress(OSError):
-        amounts.append(f"{megabytes(shutil.disk_usage(existing_parent(path)).free)} free")
+        amounts.append(f"{size_text(shutil.disk_usage(existing_parent(path)).free)} free")
     return FileWriteError(f"{path}: {NO_SPACE[refusal.errno]}" + (f" ({', '.join(amounts)})" if amounts else ""))
 
 
@@ -171,3 +171,10 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_json_atomic(path: str | os.PathLike, value) -> None:
+    """``value`` as indented JSON with a final line end, written atomically."""
+    import json
+
+    write_text_atomic(path, json.dumps(value, indent=2) + "\n")

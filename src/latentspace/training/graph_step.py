@@ -43,7 +43,7 @@ from contextlib import contextmanager
 
 import torch
 
-from latentspace.batching import gather_into
+from latentspace.training.batching import gather_into
 
 WARMUP_STEPS = 3
 # The start of the warning torch.optim.Optimizer gives (once per optimizer) when a

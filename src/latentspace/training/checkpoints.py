@@ -2,7 +2,7 @@
 
 A checkpoint (``save_training_state``/``load_training_state``) holds plain tensors,
 numbers, strings, lists and dicts only, so that it loads with ``torch.load(...,
-weights_only=True)``. It is a ``latentspace.training.TrainingState`` after some epochs (weights, Adam's state, the
+weights_only=True)``. It is a ``latentspace.training.loop.TrainingState`` after some epochs (weights, Adam's state, the
   states of the shuffle and noise generators and of torch's global generators, the
   history) with the signature of the run that wrote it, so that a resumed run
   continues bit for bit and a checkpoint of another run is never resumed.
@@ -16,14 +16,14 @@ from pathlib import Path
 
 import torch
 
-from latentspace.artifact_files import checked_contents, read_torch_payload
+from latentspace.files.reading import checked_contents, read_torch_payload
 from latentspace.errors import LatentspaceError
-from latentspace.model import VAE, VAEConfig
-from latentspace.model_files import cpu_state_dict, save_torch_payload
-from latentspace.training import (
+from latentspace.model.vae import VAE, VAEConfig
+from latentspace.model.model_files import cpu_state_dict, save_torch_payload
+from latentspace.training.loop import (
     EpochRecord,
     TrainingState,
-    TrainSettings,
+    TrainingRun,
     build_model,
     make_optimizer,
     new_training_state,
@@ -92,7 +92,7 @@ def load_training_state(path: str | os.PathLike, signature: dict, device: torch.
 
 
 def resume_or_start(
-    path: str | os.PathLike, config: VAEConfig, settings: TrainSettings, signature: dict, device: torch.device
+    path: str | os.PathLike, config: VAEConfig, settings: TrainingRun, signature: dict, device: torch.device
 ) -> tuple[TrainingState, str]:
     """The checkpoint's state if it belongs to this run, else a fresh one; and a sentence saying which.
 

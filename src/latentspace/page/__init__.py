@@ -1,0 +1,1 @@
+"""The article page: the site builder, its numbers, formulas, run report, provenance and RO-Crate."""

@@ -1,0 +1,1 @@
+"""The glue between Snakemake and the steps: code hashes, job records and the cluster checks."""
