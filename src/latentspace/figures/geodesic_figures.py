@@ -21,11 +21,13 @@ from matplotlib.lines import Line2D
 
 from latentspace.figures.mosaic import tile_images
 from latentspace.figures.rendering import plt
-from latentspace.figures.study_style import METHOD_COLORS
+from latentspace.figures.study_style import METHOD_COLORS as FLAT_METHOD_COLORS
 from latentspace.study.labels import METHOD_LABELS, SOURCE_LABELS, SOURCES
 
 # The methods of the examples, in the order of their arrays (geodesic_quality.EXAMPLE_METHODS).
 EXAMPLE_METHODS = ("lerp", "slerp", "geodesic")
+# The flat paths in the study's colours, the geodesic in Okabe-Ito's reddish purple.
+METHOD_COLORS = {**FLAT_METHOD_COLORS, "geodesic": "#CC79A7"}
 LINE_STYLES = {"lerp": "--", "slerp": ":", "geodesic": "-"}
 SOURCE_MARKERS = {"prior": "o", "encoded": "s"}
 MAGNIFICATION_CMAP = "Greys"

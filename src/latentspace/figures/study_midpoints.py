@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from latentspace.figures.study_style import METHOD_COLORS, methods_in
+from latentspace.figures.study_style import METHOD_COLORS
 from latentspace.figures.style import GRID_ALPHA, REFERENCE_COLOR
-from latentspace.study.labels import METHOD_LABELS, METRIC_LABELS, METRICS, SOURCE_LABELS, SOURCES
+from latentspace.study.labels import METHOD_LABELS, METHODS, METRIC_LABELS, METRICS, SOURCE_LABELS, SOURCES
 
 # Factor between neighbouring methods on the logarithmic latent-size axis.
 NUDGE_FACTOR = 1.08
@@ -23,7 +23,6 @@ SYMLOG_METRICS = ("prior_log_density_nats",)
 
 def midpoint_gap_figure(rows: list[dict]) -> "plt.Figure":
     latent_dims = sorted({row["latent_dim"] for row in rows})
-    methods = methods_in(rows)
     fig, grid = plt.subplots(
         len(METRICS), len(SOURCES), figsize=(8.0, 2.1 * len(METRICS) + 0.6),
         sharex=True, sharey="row", squeeze=False, layout="constrained",
@@ -31,12 +30,12 @@ def midpoint_gap_figure(rows: list[dict]) -> "plt.Figure":
     for metric_index, metric in enumerate(METRICS):
         for source_index, source in enumerate(SOURCES):
             ax = grid[metric_index, source_index]
-            for method_index, method in enumerate(methods):
+            for method_index, method in enumerate(METHODS):
                 selected = sorted(
                     (row for row in rows if (row["metric"], row["source"], row["method"]) == (metric, source, method)),
                     key=lambda row: row["latent_dim"],
                 )
-                nudge = NUDGE_FACTOR ** (method_index - (len(methods) - 1) / 2)
+                nudge = NUDGE_FACTOR ** (method_index - (len(METHODS) - 1) / 2)
                 x = [row["latent_dim"] * nudge for row in selected]
                 mean = [row["gap_mean"] for row in selected]
                 error = [[m - row["gap_ci_low"] for m, row in zip(mean, selected)],
@@ -56,5 +55,5 @@ def midpoint_gap_figure(rows: list[dict]) -> "plt.Figure":
                 ax.set_ylabel(f"gap in {METRIC_LABELS[metric]}", fontsize=8.5)
             if metric_index == len(METRICS) - 1:
                 ax.set_xlabel("latent size p")
-    fig.legend(*grid[0, 0].get_legend_handles_labels(), loc="outside upper center", ncol=len(methods), frameon=False)
+    fig.legend(*grid[0, 0].get_legend_handles_labels(), loc="outside upper center", ncol=len(METHODS), frameon=False)
     return fig

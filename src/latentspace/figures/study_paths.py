@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from latentspace.figures.study_style import METHOD_COLORS, methods_in, panel_grid
+from latentspace.figures.study_style import METHOD_COLORS, panel_grid
 from latentspace.figures.style import GRID_ALPHA
-from latentspace.study.labels import METHOD_LABELS, METRIC_LABELS, SOURCE_LABELS, SOURCES
+from latentspace.study.labels import METHOD_LABELS, METHODS, METRIC_LABELS, SOURCE_LABELS, SOURCES
 
 # Metrics whose scale changes with the latent size get a y axis per panel.
 UNSHARED_METRICS = ("prior_log_density_nats",)
@@ -24,10 +24,9 @@ def path_metric_figure(rows: list[dict], metric: str) -> "plt.Figure":
     if not rows:
         raise ValueError(f"no rows for the metric {metric!r}")
     latent_dims = sorted({row["latent_dim"] for row in rows})
-    methods = methods_in(rows)
     fig, axes = panel_grid(len(SOURCES), latent_dims, sharey=metric not in UNSHARED_METRICS)
     for (source, latent_dim), ax in axes.items():
-        for method in methods:
+        for method in METHODS:
             selected = sorted(
                 (row for row in rows if row["source"] == source and row["method"] == method and row["latent_dim"] == latent_dim),
                 key=lambda row: row["t"],
@@ -46,5 +45,5 @@ def path_metric_figure(rows: list[dict], metric: str) -> "plt.Figure":
         if ax.get_subplotspec().is_first_col():
             ax.set_ylabel(METRIC_LABELS[metric])
     first = next(iter(axes.values()))
-    fig.legend(*first.get_legend_handles_labels(), loc="outside upper center", ncol=len(methods), frameon=False)
+    fig.legend(*first.get_legend_handles_labels(), loc="outside upper center", ncol=len(METHODS), frameon=False)
     return fig

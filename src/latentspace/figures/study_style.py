@@ -7,10 +7,9 @@ import math
 import matplotlib.pyplot as plt
 
 from latentspace.figures.style import LERP_COLOR, SLERP_COLOR
-from latentspace.study.labels import ALL_METHODS, SOURCES
+from latentspace.study.labels import SOURCES
 
-# The geodesic (latentspace.model.geodesics) in Okabe-Ito's reddish purple.
-METHOD_COLORS = {"lerp": LERP_COLOR, "slerp": SLERP_COLOR, "distribution_matched": "#009E73", "geodesic": "#CC79A7"}
+METHOD_COLORS = {"lerp": LERP_COLOR, "slerp": SLERP_COLOR, "distribution_matched": "#009E73"}
 SOURCE_LINESTYLES = {"prior": "-", "encoded": "--"}
 SOURCE_MARKERS = {"prior": "o", "encoded": "s"}
 MAX_PANEL_COLUMNS = 4
@@ -36,9 +35,3 @@ def panel_grid(source_count: int, latent_dims: list[int], sharey: bool) -> tuple
         for index in range(len(latent_dims), rows_per_source * columns):
             grid[source_index * rows_per_source + index // columns, index % columns].set_visible(False)
     return fig, axes
-
-
-def methods_in(rows: list[dict]) -> list[str]:
-    """The methods that rows of a study table hold, in the study's order (the geodesic's rows come from their own step)."""
-    present = {row["method"] for row in rows}
-    return [method for method in ALL_METHODS if method in present]
