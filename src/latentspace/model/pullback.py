@@ -58,9 +58,33 @@ Decoder = Callable[[torch.Tensor], torch.Tensor]
 Embedding = Callable[[torch.Tensor], torch.Tensor]
 
 
+class _FisherRaoCoordinates(torch.autograd.Function):
+    """h(l) = 2 arctan(tanh(l / 4)), and its derivative from the same tanh: dh/dl = (1 - y^2) / (2 (1 + y^2)), y = tanh(l / 4).
+
+    One function instead of torch's chain of four elementwise steps forward and back: the
+    solver evaluates it on every pixel of every point of every iteration.
+    """
+
+    @staticmethod
+    def forward(ctx, logits):
+        half_tangent = torch.tanh(0.25 * logits)
+        ctx.save_for_backward(half_tangent)
+        return 2.0 * torch.atan(half_tangent)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (half_tangent,) = ctx.saved_tensors
+        squared = half_tangent * half_tangent
+        return grad_output * (1.0 - squared) / (2.0 * (1.0 + squared))
+
+
 def fisher_rao_coordinates(logits: torch.Tensor) -> torch.Tensor:
-    """2 arcsin(sqrt(sigmoid(l))) - pi / 2 of each logit: Euclidean coordinates of the Bernoulli family's Fisher-Rao geometry."""
-    return 2.0 * torch.atan(torch.tanh(0.25 * logits))
+    """2 arcsin(sqrt(sigmoid(l))) - pi / 2 of each logit: Euclidean coordinates of the Bernoulli family's Fisher-Rao geometry.
+
+    Equal to 2 arctan(tanh(l / 4)) (arctan(e^x) = pi / 4 + arctan(tanh(x / 2))), which stays
+    exact for any logit where sigmoid would round to 0 or 1.
+    """
+    return _FisherRaoCoordinates.apply(logits)
 
 
 def fisher_rao_embedding(decoder: Decoder) -> Embedding:
@@ -120,17 +144,19 @@ def path_energies_and_lengths(
     return torch.cat(energies), torch.cat(lengths)
 
 
-def resample_polyline(paths: torch.Tensor, points: int) -> torch.Tensor:
-    """Curves (P, K, D) through their K nodes, straight between them, at ``points`` evenly spaced values of t.
-
-    Node k sits at t = k / (K - 1); the result (P, points, D) holds every node when
-    points - 1 is a multiple of K - 1.
-    """
+def polyline_at(paths: torch.Tensor, fractions) -> torch.Tensor:
+    """Curves (P, K, D) through their K nodes (node k at t = k / (K - 1)), straight between them, at t (T,): (P, T, D)."""
     nodes = paths.shape[1]
-    position = torch.linspace(0.0, nodes - 1.0, points, dtype=torch.float64, device=paths.device)  # (N,)
-    left = position.floor().clamp(max=nodes - 2).long()                        # (N,)
-    fraction = (position - left).to(paths.dtype)[None, :, None]                 # (1, N, 1)
-    return paths[:, left] * (1.0 - fraction) + paths[:, left + 1] * fraction
+    position = torch.as_tensor(fractions, dtype=torch.float64).to(paths.device) * (nodes - 1)  # (T,)
+    left = position.floor().clamp(max=nodes - 2).long()
+    weight = (position - left).to(paths.dtype)[None, :, None]                  # (1, T, 1)
+    return paths[:, left] * (1.0 - weight) + paths[:, left + 1] * weight
+
+
+def resample_polyline(paths: torch.Tensor, points: int) -> torch.Tensor:
+    """:func:`polyline_at` ``points`` evenly spaced values of t: (P, points, D); every node is among
+    them when points - 1 is a multiple of K - 1."""
+    return polyline_at(paths, torch.linspace(0.0, 1.0, points, dtype=torch.float64))
 
 
 def jacobians(function: Callable[[torch.Tensor], torch.Tensor], points: torch.Tensor) -> torch.Tensor:

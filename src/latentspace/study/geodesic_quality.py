@@ -36,7 +36,7 @@ from latentspace.files.images import IMAGE_SHAPE
 from latentspace.model import geometry
 from latentspace.model.decoding import decode_latents, to_uint8
 from latentspace.model.geodesics import average_metric, solve_geodesics, starting_paths
-from latentspace.model.pullback import fisher_rao_embedding, path_energies_and_lengths, resample_polyline
+from latentspace.model.pullback import fisher_rao_embedding, path_energies_and_lengths, polyline_at, resample_polyline
 from latentspace.model.vae import VAE
 from latentspace.settings.declared import GeodesicRun
 from latentspace.study.classifier import DigitClassifier
@@ -51,7 +51,7 @@ from latentspace.study.interpolation_quality import (
 from latentspace.study.labels import ALL_METHODS, GEODESIC_METHOD, METHODS, METRICS, PATH_MEASURES, SOURCES
 
 # Prior draws over which the decoder's mean metric (which sets the directions a curve may bend in) is estimated.
-METRIC_PROBES = 4096
+METRIC_PROBES = 2048
 # The starts the solver chooses between, in this order (the record's ``start`` indexes it).
 STARTS = ("lerp", "slerp")
 # The methods drawn and decoded in the figures' examples.
@@ -92,15 +92,6 @@ class GeodesicExamples:
     images: np.ndarray
 
 
-def polyline_points(paths: torch.Tensor, fractions: np.ndarray) -> torch.Tensor:
-    """Curves (P, K, D) through their K nodes (node k at t = k / (K - 1)), straight between them, at t (T,): (P, T, D)."""
-    nodes = paths.shape[1]
-    position = torch.from_numpy(np.asarray(fractions, dtype=np.float64) * (nodes - 1)).to(paths.device)  # (T,)
-    left = position.floor().clamp(max=nodes - 2).long()
-    weight = (position - left).to(paths.dtype)[None, :, None]                  # (1, T, 1)
-    return paths[:, left] * (1.0 - weight) + paths[:, left + 1] * weight
-
-
 def flat_paths(method: str, starts: np.ndarray, ends: np.ndarray, fractions: np.ndarray, dtype, device) -> torch.Tensor:
     """One flat method's paths (P, T, D) at t (T,) as a tensor of the decoder's dtype."""
     return torch.from_numpy(INTERPOLATIONS[method](starts, ends, fractions)).to(device=device, dtype=dtype)
@@ -130,7 +121,7 @@ def measure_geodesics(
 
     # The geodesic scored at the study's t, and every method at the midpoint.
     fractions = path_fractions(settings.path_steps)                             # (T,)
-    geodesic_points = polyline_points(solution.paths, fractions)                # (S P, T, D)
+    geodesic_points = polyline_at(solution.paths, fractions)                # (S P, T, D)
     middle = np.array([0.5])
     midpoint_points = [flat_paths(method, starts, ends, middle, dtype, device)[:, 0] for method in METHODS]
     scored = torch.cat([geodesic_points.reshape(-1, latent_dim), *midpoint_points]).cpu().double().numpy()
@@ -182,7 +173,7 @@ def geodesic_examples(model: VAE, starts: np.ndarray, ends: np.ndarray, geodesic
     selected = geodesics[torch.from_numpy(chosen).to(geodesics.device)]
     traced = {method: [INTERPOLATIONS[method](starts[chosen], ends[chosen], grid) for grid in (fine, fractions)]
               for method in STARTS}
-    traced[GEODESIC_METHOD] = [polyline_points(selected, grid).cpu().double().numpy() for grid in (fine, fractions)]
+    traced[GEODESIC_METHOD] = [polyline_at(selected, grid).cpu().double().numpy() for grid in (fine, fractions)]
     latents = np.stack([traced[method][0] for method in EXAMPLE_METHODS], axis=1)     # (S E, 3, N, D)
     at_t = np.stack([traced[method][1] for method in EXAMPLE_METHODS], axis=1)        # (S E, 3, T, D)
     images = to_uint8(decode_latents(model, at_t.reshape(-1, model.config.latent_dim)))
