@@ -13,11 +13,10 @@ from pathlib import Path
 from page_text import page_text
 from test_geodesic_tables import with_geodesics
 from test_page_words import check_sourced_numbers, render_html, render_text, sentence
-from test_site import check_site
+from test_site import check_site, write_fake_run
 from test_study_tables import summary_for
 
 from latentspace.cli import main
-from test_site import write_fake_run
 
 # The stand-in study's sizes are z = 2 and z = 50; its largest is 50.
 LARGEST = 50
