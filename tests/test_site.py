@@ -12,19 +12,21 @@ import itertools
 import importlib.metadata
 import json
 import math
+import platform
 import re
 import shutil
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import jinja2
 import numpy as np
 import pytest
 from test_study_tables import summary_for
 import yaml
 
 from conftest import REPO_ROOT, run_snakemake
-from latentspace.page import math_render, run_report, site_builder
+from latentspace.page import math_render, run_report, site_builder, site_provenance
 from latentspace.cli import main
 from latentspace.errors import LatentspaceError
 from latentspace.figures.rendering import save_grey_png
@@ -302,11 +304,16 @@ def test_models_trained_on_different_data_are_refused():
         run_report.shared_dataset([{"dataset": {"source": "mnist"}}, {"dataset": {"source": "mnist-5k"}}])
 
 
-def test_package_versions_list_python_first():
-    versions = run_report.package_versions(("numpy", "surely-not-installed-here"))
-    assert versions[0]["name"] == "Python"
+def test_package_versions_list_python_first_from_one_reading():
+    installed = site_provenance.distribution_versions()
+    versions = site_provenance.version_rows(installed, ("numpy", "Jinja2", "surely-not-installed-here"))
+    assert versions[0] == {"name": "Python", "version": platform.python_version()}
     assert versions[1] == {"name": "numpy", "version": np.__version__}
-    assert versions[2]["version"] == "not installed"
+    assert versions[2]["version"] == jinja2.__version__  # names compare as PEP 503 has it
+    assert versions[3]["version"] == "not installed"
+    reproduced = site_provenance.reproduction(installed, {"rows": [], "total_wall_seconds": 0.0}, {})
+    assert reproduced["python"] == versions[0]["version"]
+    assert [row["name"] for row in reproduced["software"]] == list(site_provenance.NAMED_DISTRIBUTIONS)
 
 
 # --- renderer -------------------------------------------------------------------------------

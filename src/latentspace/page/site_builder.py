@@ -164,7 +164,7 @@ def check_asset(name: str, source: Path) -> None:
     suffix = source.suffix.lower()
     if suffix == ".csv":
         read_csv_rows(source, f"the {name} asset, a CSV table")
-    elif suffix == ".js":  # every script among the assets is an explorer bundle (decoder_export)
+    elif suffix == ".js":  # every script among the assets is an explorer bundle (page.explorer_bundles)
         read_bundle(source)
 
 

@@ -2,8 +2,8 @@
 
 Snakemake re-runs a job when its shell command or params change, but it cannot see
 inside the package that the command imports. Each rule therefore passes, as a param,
-the hash of its step's module and everything that module imports (``step_code`` in
-workflow/rules/common.smk, from :func:`step_source_hash`): an edit to one of those modules
+the hash of its step's module and everything that module imports (``step_source_hash`` in
+workflow/rules/common.smk): an edit to one of those modules
 changes the param, and Snakemake re-runs that rule and everything downstream of it, and
 nothing else. No list of modules is kept by hand: the import graph is read from the code
 with ``ast`` (imports inside functions included, followed transitively), without importing

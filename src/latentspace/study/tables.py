@@ -376,7 +376,3 @@ def replicates_section(
         "disagreements": disagreements,
     }
 
-
-def summary_midpoints(summary: dict) -> Midpoints:
-    """The summary's midpoint rows, indexed."""
-    return Midpoints(summary["midpoints"])
