@@ -18,11 +18,17 @@ REDUCED_CONFIG = REPO_ROOT / "tests" / "config" / "reduced.yaml"
 WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "site_templates")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
-    """Every test that inspects the end-to-end pipeline run is slow, whoever wrote it."""
+    """Every test that inspects the end-to-end pipeline run is slow, whoever wrote it; and every
+    slow test runs on one worker of ``pytest -n`` (the `end-to-end` group of ``--dist loadgroup``),
+    so that the session's pipeline run is built once and the SLURM and browser tests, which
+    start daemons and browsers, never overlap. The fast tests spread over the other workers."""
     for item in items:
         if "pipeline_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.xdist_group("end-to-end"))
 
 
 def effective_config(configfile: Path = REDUCED_CONFIG) -> dict:
