@@ -10,6 +10,7 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
@@ -95,20 +96,28 @@ STATIC_COMMANDS = {
 }
 
 
+@pytest.fixture(scope="module")
+def static_figures(tmp_path_factory) -> dict[str, list[Path]]:
+    """Each static figure drawn twice through the command line, once for the tests of this module."""
+    folder = tmp_path_factory.mktemp("static-figures")
+    drawn = {}
+    for name, command in STATIC_COMMANDS.items():
+        drawn[name] = [folder / f"{name}_{attempt}.svg" for attempt in (1, 2)]
+        for output in drawn[name]:
+            assert main([*command, "--output", str(output)]) == 0
+    return drawn
+
+
 @pytest.mark.parametrize("name", sorted(STATIC_COMMANDS))
-def test_static_figure_is_valid_svg_and_byte_identical_when_redrawn(name, tmp_path):
-    outputs = [tmp_path / f"{name}_{attempt}.svg" for attempt in (1, 2)]
-    for output in outputs:
-        assert main([*STATIC_COMMANDS[name], "--output", str(output)]) == 0
-    assert_svg(outputs[0])
-    assert outputs[0].read_bytes() == outputs[1].read_bytes()
+def test_static_figure_is_valid_svg_and_byte_identical_when_redrawn(name, static_figures):
+    first, second = static_figures[name]
+    assert_svg(first)
+    assert first.read_bytes() == second.read_bytes()
 
 
-def test_projections_figure_has_one_panel_per_pair(tmp_path):
+def test_projections_figure_has_one_panel_per_pair(static_figures):
     for n, panels in ((3, 3), (4, 6)):
-        output = tmp_path / f"p{n}.svg"
-        assert main(["projections", "--n", str(n), "--turns", "2", "--steps", "50",
-                     "--output", str(output)]) == 0
+        output = static_figures[f"projections_{n}d"][0]
         labels = set(re.findall(r"<!-- \$x_(\d)\$ -->", output.read_text()))
         assert labels == {str(k) for k in range(1, n + 1)}
         assert output.read_text().count('id="axes_') == panels + 1  # + the colour bar
