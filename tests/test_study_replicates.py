@@ -633,3 +633,18 @@ def test_midpoint_pairs_file_names_itself_when_damaged(tmp_path):
     pairs = replicate_pairs({}, 0)[2]
     save_midpoint_pairs(tmp_path / "good.npz", 2, {"gaps": pairs["gaps"], "minus_lerp": pairs["minus_lerp"]})
     assert np.array_equal(read_midpoint_pairs(tmp_path / "good.npz")["minus_lerp"], pairs["minus_lerp"])
+
+
+def test_the_summary_takes_the_configured_number_of_replicates_and_checks_their_files(tmp_path, capsys):
+    """The page's count of replicates (from the summary) and its captions' (from the config) are one
+    number: the summary step is given ``replicates`` and refuses files of another count."""
+    from latentspace.cli import main
+
+    words = ["study-summary", "--seed", "1", "--statistics", "s.json", "--path-metrics", "p.csv",
+             "--midpoints", "m.csv", "--classifier-metrics", "c.json", "--summary-out", str(tmp_path / "a"),
+             "--models-out", str(tmp_path / "b"), "--paths-out", str(tmp_path / "c"),
+             "--midpoints-out", str(tmp_path / "d")]
+    assert main([*words, "--replicates", "3", "--replicate-statistics", "1=s.json",
+                 "--replicate-midpoints", "1=m.csv"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "expected replicates 1 to 2 in both, got [1] and [1]" in error

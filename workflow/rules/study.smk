@@ -200,7 +200,7 @@ rule study_summary:
         "results/benchmarks/study_summary.tsv"
     localrule: True
     params:
-        options=step_options("study-summary", STUDY, seed=config["seed"]),
+        options=step_options("study-summary", config, STUDY),
         files=lambda wildcards, input: file_options(
             statistics=input.statistics,
             path_metrics=input.paths,
