@@ -157,8 +157,12 @@ class FrameSize(Settings):
 
 
 @dataclass(**GROUP)
-class LatentGridSettings(Settings):
+class LatentGridExtent(Settings):
     extent: float = setting(2.0, exclusive_minimum=0, description="F2's grid covers [-extent, extent]^2.")
+
+
+@dataclass(**GROUP)
+class LatentGridSettings(LatentGridExtent):
     steps: int = setting(20, minimum=2, maximum=100, description="F2's grid points per axis.")
 
 
