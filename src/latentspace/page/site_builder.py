@@ -282,6 +282,9 @@ def page_context(templates_dir: str | os.PathLike, context: dict, assets: dict[s
         "asset_data": RequiredAssets(asset_data, kind="JSON asset"),
         "references": references,
         "reference_numbers": {reference["key"]: reference["number"] for reference in references},
+        # {job: figure number}: the figure whose "How this was made" shows the job's record, filled
+        # as the page renders, so that another figure of the same job points to it instead.
+        "provenance_shown": {},
     }
 
 
