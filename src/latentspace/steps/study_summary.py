@@ -13,13 +13,16 @@ from latentspace.settings.declared import (
     GeodesicSettings,
     InterpolationStudySettings,
     LikelihoodSettings,
+    Replicated,
     Seeded,
 )
 
 
 @dataclass(**GROUP)
-class Settings(InterpolationStudySettings, LikelihoodSettings, Seeded, GeodesicSettings):
-    """The study's settings that the summary records beside its numbers (the geodesics' under ``geodesics``)."""
+class Settings(InterpolationStudySettings, LikelihoodSettings, Seeded, Replicated, GeodesicSettings):
+    """The study's settings that the summary records beside its numbers (the geodesics' under
+    ``geodesics``); the replicates' files must be those of ``replicates`` models (the page reads
+    their number from the summary, its captions from the configuration: one number, checked here)."""
 
 
 @dataclass(**GROUP)
@@ -73,15 +76,17 @@ def run(settings: Settings, files: Files) -> None:
         rows_to_csv,
     )
 
+    count = settings.replicates
+    given = [sorted(_by_replicate(files_of, option, str)) for files_of, option in (
+        (files.replicate_statistics, "--replicate-statistics"), (files.replicate_midpoints, "--replicate-midpoints"))]
+    if given != [list(range(1, count))] * 2:
+        expected = f"replicates 1 to {count - 1}" if count > 1 else "none (replicates is 1)"
+        raise LatentspaceError(
+            f"--replicate-statistics and --replicate-midpoints: expected {expected} in both, got {given[0]} and {given[1]}"
+        )
     statistics = [read_model_statistics(path) for path in files.statistics]
     replicate_statistics = _by_replicate(files.replicate_statistics, "--replicate-statistics", read_model_statistics)
     replicate_midpoints = _by_replicate(files.replicate_midpoints, "--replicate-midpoints", read_midpoint_table)
-    count = 1 + max([*replicate_statistics, *replicate_midpoints], default=0)
-    if sorted(replicate_statistics) != sorted(replicate_midpoints) or sorted(replicate_statistics) != list(range(1, count)):
-        raise LatentspaceError(
-            f"--replicate-statistics and --replicate-midpoints: expected replicates 1 to {count - 1} in both, got "
-            f"{sorted(replicate_statistics)} and {sorted(replicate_midpoints)}"
-        )
     others = [
         (replicate_statistics[replicate], [row for rows in replicate_midpoints[replicate] for row in rows])
         for replicate in range(1, count)
@@ -97,7 +102,7 @@ def run(settings: Settings, files: Files) -> None:
     record = settings.as_record()
     geodesic_settings = {name: record.pop(name) for name in list(record) if name in GEODESIC_SETTING_NAMES}
     summary = build_summary(
-        {**record, "replicates": count}, read_classifier_metrics(files.classifier_metrics), statistics, midpoint_rows, others, midpoint_pairs
+        record, read_classifier_metrics(files.classifier_metrics), statistics, midpoint_rows, others, midpoint_pairs
     )
     comparison_rows = []
     if files.geodesic_pairs:
