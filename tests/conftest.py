@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from filelock import FileLock
 from mnist_idx import MnistIdx, make_mnist_idx
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +25,33 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "pipeline_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+
+
+def built_once(tmp_path_factory, worker_id: str, name: str, build):
+    """What ``build(folder)`` returns, built once per test run into a folder ``name``.
+
+    The tests run on several pytest-xdist workers (``-n 2 --dist loadfile``: a file's tests
+    share a worker and its module fixtures), and a session fixture would be built by each
+    worker that needs it: the first worker to ask builds it under a lock, in the folder all
+    workers share, and the others wait for it and read what it returned (or its failure).
+    """
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # pytest-of-<user>/pytest-N, above each worker's own folder
+    folder, outcome = root / name, root / f"{name}.outcome"
+    with FileLock(str(root / f"{name}.lock")):
+        if not outcome.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            try:
+                built = ("built", build(folder))
+            except (Exception, pytest.fail.Exception) as error:
+                built = ("failed", str(error))
+            outcome.write_bytes(pickle.dumps(built))
+        status, value = pickle.loads(outcome.read_bytes())
+    if status == "failed":
+        pytest.fail(value, pytrace=False)
+    return value
 
 
 def effective_config(configfile: Path = REDUCED_CONFIG) -> dict:
@@ -73,16 +102,21 @@ def run_snakemake(
 
 
 @pytest.fixture(scope="session")
-def pipeline_run(tmp_path_factory) -> Path:
+def pipeline_run(tmp_path_factory, worker_id) -> Path:
     """One real ``snakemake`` run of the reduced config in a temporary clone; returns its folder.
 
-    Session-scoped: the end-to-end, site and browser tests all inspect the same run.
+    Built once per test run (``built_once``): the end-to-end, site and browser tests all
+    inspect the same run, and copy it before they change anything in it.
     """
-    workdir = copy_workflow(tmp_path_factory.mktemp("pipeline"))
-    result = run_snakemake(workdir)
-    if result.returncode != 0:
-        pytest.fail(f"snakemake failed (exit {result.returncode}):\n{result.stderr[-6000:]}")
-    return workdir
+
+    def build(folder: Path) -> Path:
+        workdir = copy_workflow(folder)
+        result = run_snakemake(workdir)
+        if result.returncode != 0:
+            pytest.fail(f"snakemake failed (exit {result.returncode}):\n{result.stderr[-6000:]}")
+        return workdir
+
+    return built_once(tmp_path_factory, worker_id, "pipeline", build)
 
 
 # The run with replicates: the reduced config with this many models per latent size.
@@ -90,13 +124,18 @@ REPLICATES = 2
 
 
 @pytest.fixture(scope="session")
-def replicates_run(pipeline_run, tmp_path_factory) -> dict:
+def replicates_run(pipeline_run, tmp_path_factory, worker_id) -> dict:
     """The reduced run grown to REPLICATES replicates: a copy of ``pipeline_run``'s folder, planned
     with ``snakemake -n`` and then run with ``--config replicates=2``, so that only the new
     replicates' jobs (and what gathers them) run. Returns the folder, the dry run's output and the
-    bytes of every file of replicate 0's models and study before the run.
+    bytes of every file of replicate 0's models and study before the run. Built once per test
+    run (``built_once``).
     """
-    workdir = tmp_path_factory.mktemp("replicates") / "run"
+    return built_once(tmp_path_factory, worker_id, "replicates", lambda folder: grown_to_replicates(pipeline_run, folder))
+
+
+def grown_to_replicates(pipeline_run: Path, folder: Path) -> dict:
+    workdir = folder / "run"
     shutil.copytree(pipeline_run, workdir, symlinks=True)
     replicate_zero = sorted(
         path for folder in ("results/models", "results/study") for path in (workdir / folder).glob("z*/*")

@@ -89,6 +89,7 @@ CONSUMERS = {
                        "--midpoints", "{midpoint_table}", "--classifier-metrics", "{classifier_metrics}",
                        "--replicate-statistics", "1={statistics}", "--replicate-midpoints", "1={midpoint_table}",
                        "--midpoint-pairs", "0={midpoint_pairs}", "--midpoint-pairs", "1={midpoint_pairs}",
+                       "--replicates", "2",
                        "--pairs", "2", "--path-steps", "3", "--iwae-samples", "2", "--bootstrap-resamples", "10",
                        "--confidence-level", "0.95", "--seed", "0", "--summary-out", "{out}/s.json",
                        "--models-out", "{out}/a.csv", "--paths-out", "{out}/b.csv", "--midpoints-out", "{out}/c.csv"],

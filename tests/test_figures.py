@@ -10,6 +10,7 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
@@ -95,20 +96,28 @@ STATIC_COMMANDS = {
 }
 
 
+@pytest.fixture(scope="module")
+def static_figures(tmp_path_factory) -> dict[str, list[Path]]:
+    """Each static figure drawn twice through the command line, once for the tests of this module."""
+    folder = tmp_path_factory.mktemp("static-figures")
+    drawn = {}
+    for name, command in STATIC_COMMANDS.items():
+        drawn[name] = [folder / f"{name}_{attempt}.svg" for attempt in (1, 2)]
+        for output in drawn[name]:
+            assert main([*command, "--output", str(output)]) == 0
+    return drawn
+
+
 @pytest.mark.parametrize("name", sorted(STATIC_COMMANDS))
-def test_static_figure_is_valid_svg_and_byte_identical_when_redrawn(name, tmp_path):
-    outputs = [tmp_path / f"{name}_{attempt}.svg" for attempt in (1, 2)]
-    for output in outputs:
-        assert main([*STATIC_COMMANDS[name], "--output", str(output)]) == 0
-    assert_svg(outputs[0])
-    assert outputs[0].read_bytes() == outputs[1].read_bytes()
+def test_static_figure_is_valid_svg_and_byte_identical_when_redrawn(name, static_figures):
+    first, second = static_figures[name]
+    assert_svg(first)
+    assert first.read_bytes() == second.read_bytes()
 
 
-def test_projections_figure_has_one_panel_per_pair(tmp_path):
+def test_projections_figure_has_one_panel_per_pair(static_figures):
     for n, panels in ((3, 3), (4, 6)):
-        output = tmp_path / f"p{n}.svg"
-        assert main(["projections", "--n", str(n), "--turns", "2", "--steps", "50",
-                     "--output", str(output)]) == 0
+        output = static_figures[f"projections_{n}d"][0]
         labels = set(re.findall(r"<!-- \$x_(\d)\$ -->", output.read_text()))
         assert labels == {str(k) for k in range(1, n + 1)}
         assert output.read_text().count('id="axes_') == panels + 1  # + the colour bar
@@ -255,6 +264,49 @@ def test_bad_video_settings_are_named(settings, message):
 # --------------------------------------------------------------------------
 # F11 and F12
 # --------------------------------------------------------------------------
+
+
+def test_latent_grid_figure_shows_every_decoded_pixel_on_labelled_axes(tmp_path):
+    """F2: the mosaic, each pixel a whole MOSAIC_SCALE block of the PNG, on axes z1 and z2 whose
+    ticks sit at the codes they name (each tile centred on its code)."""
+    from latentspace.figures.latent_grid import (
+        MARGINS_PX, MOSAIC_SCALE, latent_grid_figure, save_latent_grid_figure, tile_half_width,
+    )
+
+    mosaic = np.random.default_rng(0).integers(0, 256, (28 * 3, 28 * 3), dtype=np.uint8)
+    fig = latent_grid_figure(mosaic, 2.0, 3)
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$z_1$", "$z_2$")
+    assert list(ax.get_xticks()) == list(ax.get_yticks()) == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert ax.get_xlim() == pytest.approx((-2.0 - tile_half_width(2.0, 3), 2.0 + tile_half_width(2.0, 3)))
+    assert ax.get_ylim() == pytest.approx(ax.get_xlim())
+    save_latent_grid_figure(fig, tmp_path / "grid.png")
+    image = iio.imread(tmp_path / "grid.png")
+    left, bottom, right, top = (margin * MOSAIC_SCALE for margin in MARGINS_PX)
+    assert image.shape[:2] == (mosaic.shape[0] * MOSAIC_SCALE + top + bottom,
+                               mosaic.shape[1] * MOSAIC_SCALE + left + right)
+    drawn = image[top : top + mosaic.shape[0] * MOSAIC_SCALE, left : left + mosaic.shape[1] * MOSAIC_SCALE, :3]
+    blocks = np.kron(mosaic, np.ones((MOSAIC_SCALE, MOSAIC_SCALE), dtype=np.uint8))
+    assert all(np.array_equal(drawn[..., channel], blocks) for channel in range(3))
+    save_latent_grid_figure(latent_grid_figure(mosaic, 2.0, 3), tmp_path / "again.png")
+    assert (tmp_path / "again.png").read_bytes() == (tmp_path / "grid.png").read_bytes()
+
+
+def test_kl_spectrum_figure_has_one_panel_per_model_with_its_counts():
+    from latentspace.figures.study_kl_spectrum import kl_spectrum_figure
+    from test_study_tables import summary_for
+
+    summary = summary_for(models={50: {"kl_per_dim": [1.0] * 6 + [0.3] * 6 + [0.01] * 38, "active_units": 48}})
+    fig = kl_spectrum_figure(summary["models"])
+    try:
+        assert [ax.get_title() for ax in fig.axes] == [
+            "z = 2: 2 above 0.1 nats,\n2 of 2 active (Burda)", "z = 50: 12 above 0.1 nats,\n48 of 50 active (Burda)"]
+        line = fig.axes[1].lines[0]
+        assert list(line.get_ydata()) == sorted(summary["models"][1]["kl_per_dim_nats"], reverse=True)
+        legend = [text.get_text() for text in fig.axes[1].get_legend().get_texts()]
+        assert legend == ["0.1 nats", "half of the KL: 5 units", "90% of the KL: 11 units"]
+    finally:
+        plt.close(fig)
 
 
 def test_interpolation_mosaic_rows_and_size(interpolation_pair):

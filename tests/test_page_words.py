@@ -21,7 +21,7 @@ import pytest
 from page_text import page_text
 from test_site import TEMPLATES, write_fake_run
 from test_study_replicates import summary_of_replicates
-from test_study_tables import summary_for
+from test_study_tables import summary_for, training_codes
 
 from latentspace.page import article_numbers, site_builder
 from latentspace.pipeline.code_hash import PACKAGE_DIR, module_closure
@@ -123,9 +123,119 @@ def test_a_size_the_study_did_not_measure_is_said_to_be_missing(tmp_path):
 def test_where_the_lerp_midpoint_lies_against_the_training_codes(tmp_path):
     # Posterior draws of the stand-in z = 50 model have norms between 0.80 and 1.20 sqrt(p) (5% to 95%).
     below = render_text(tmp_path / "below", f11_latent_dim=STUDIED, lerp_midpoint_norm_ratio=0.71)
-    assert "below almost every code" in sentence(below, "and the lerp midpoint, at 0.71")
+    assert "shorter than almost all of them" in sentence(below, "and the lerp midpoint, at 0.71")
     within = render_text(tmp_path / "within", f11_latent_dim=STUDIED, lerp_midpoint_norm_ratio=0.95)
-    assert "within the range" in sentence(within, "and the lerp midpoint, at 0.95")
+    assert "within their range" in sentence(within, "and the lerp midpoint, at 0.95")
+
+
+# The stand-in's F11 pair has its lerp midpoint at 0.71 sqrt(p); the training codes of the z = 50
+# model are set per test (test_study_tables.training_codes: posterior means' median norm ratio,
+# and the median distances to the nearest training code).
+BLUR_CASES = {
+    # The digits' own codes are shorter (0.16 to 0.24) and decode better than prior draws: refuted.
+    "refuted": ({"train_mean_ratio": 0.2}, {"encoded": 0.87, "prior": 0.45},
+                "Yet a low norm alone does not make this decoder blur", "0.87 against 0.45"),
+    # Every digit's code is longer than the midpoint (0.86 to 0.94): the article's reason stands.
+    "longer": ({"train_mean_ratio": 0.9}, {"encoded": 0.87, "prior": 0.45},
+               "no code this encoder gives a digit is as short", "0.86 to 0.94"),
+    # Shorter codes that decode worse than prior draws: also what the article's reason predicts.
+    "worse": ({"train_mean_ratio": 0.2}, {"encoded": 0.40, "prior": 0.60},
+              "short codes decode worse here", "0.40 against 0.60"),
+    # The midpoint's norm inside the digits' range: the norm settles nothing.
+    "unsettled": ({"train_mean_ratio": 0.71}, {"encoded": 0.87, "prior": 0.45},
+                  "neither settles nor rules out", "0.67 to 0.75"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BLUR_CASES))
+def test_the_articles_reason_for_the_blur_is_weighed_against_the_training_codes(tmp_path, case):
+    codes, confidences, verdict, numbers = BLUR_CASES[case]
+    study = summary_for(models={STUDIED: {"codes": training_codes(STUDIED, **codes)}}, endpoint_confidence=confidences)
+    text = render_text(tmp_path, study=study, f11_latent_dim=STUDIED, lerp_midpoint_norm_ratio=0.71)
+    words = sentence(text, "The posterior means of the training digits" if case != "refuted" else verdict)
+    assert verdict in words and numbers in words
+    for other, (_, _, other_verdict, _) in BLUR_CASES.items():
+        assert other == case or other_verdict not in text
+
+
+@pytest.mark.parametrize(("distances", "verdict"), [
+    ((0.09, 0.99, 0.71, 0.99, 0.99), "lerp's midpoints are the nearest of the three, so distance from the training"),
+    ((0.09, 0.99, 1.20, 0.99, 0.99), "lerp's midpoints are the farthest, which fits an explanation by distance"),
+    ((0.09, 0.99, 0.90, 0.80, 0.80), "lerp's midpoints lie between the others"),
+])
+def test_the_distance_to_the_training_codes_is_weighed_too(tmp_path, distances, verdict):
+    study = summary_for(models={STUDIED: {"codes": training_codes(STUDIED, distances=distances)}})
+    text = render_text(tmp_path, study=study, f11_latent_dim=STUDIED)
+    held_out, endpoints, lerp, slerp, _ = distances
+    words = sentence(text, "The nearest posterior mean of a training digit lies")
+    assert verdict in words
+    assert (f"{held_out:.2f} from a held-out test digit's code, {lerp:.2f} from lerp's midpoints between prior draws, "
+            f"{slerp:.2f} from slerp's and {endpoints:.2f} from the prior draws themselves") in words
+
+
+def test_lerp_in_the_plane_is_worded_from_the_studys_z2_numbers(tmp_path):
+    # The stand-in's default: lerp loses 0.10 [0.05, 0.15] at z = 2 for both kinds of pairs.
+    costs = render_text(tmp_path / "costs", study=summary_for())
+    words = sentence(costs, "Even in two dimensions it has a cost in this run")
+    assert f"by {interval('0.10', '0.05', '0.15')} between prior draws" in words
+    assert "other paths do better" not in words and "harmless" not in costs
+    level = {(2, "prior"): (0.0, -0.02, 0.02), (2, "encoded"): (0.01, -0.01, 0.03)}
+    fine = render_text(tmp_path / "fine", study=summary_for(gaps=level))
+    words = sentence(fine, "In two dimensions this run finds it harmless")
+    assert interval("0.00", "\u22120.02", "0.02") + " between prior draws" in words and "cost" not in words
+    beats = {(2, "encoded", "slerp"): (0.04, 0.01, 0.07)}
+    beaten = render_text(tmp_path / "beaten", study=summary_for(beats, gaps=level))
+    words = sentence(beaten, "Even in two dimensions it has a cost in this run")
+    assert "other paths do better: slerp between encoded test digits by " + interval("0.04", "0.01", "0.07") in words
+    assert "lose confidence" not in words
+    weak = render_text(tmp_path / "weak", study=summary_for(accuracy=0.9))
+    assert "Whether it costs anything in two dimensions this run cannot judge" in weak
+
+
+@pytest.mark.parametrize(("shares", "verdict"), [
+    ((0.74, 0.74), "The codes of this run's training digits spread wider than the prior, though: only 74%"),
+    ((0.91, 0.90), "fill it about as the prior would: 91%"),
+    ((0.99, 0.97), "crowd closer to the origin than the prior's draws: 99%"),
+    ((0.99, 0.80), "Of the codes of this run's training digits, 99% of their posterior means and 80%"),
+])
+def test_the_share_of_training_codes_in_figure_2s_square(tmp_path, shares, verdict):
+    study = summary_for(models={2: {"codes": training_codes(2, square_shares=shares)}})
+    text = render_text(tmp_path, study=study)
+    words = sentence(text, "of their posterior draws, the codes the decoder was trained on, lie inside the square")
+    assert verdict in words
+    assert ("the others lie outside the part of the plane" in words) == (shares == (0.74, 0.74))
+    assert "nearly every code" not in text
+    assert ("against the prior's 91%" in words) == (shares == (0.99, 0.80))
+
+
+# A z = 50 model that uses few of its units: 6 strong, 6 weak, 38 nearly silent, 48 of them active.
+FEW_UNITS = {"kl_per_dim": [1.0] * 6 + [0.3] * 6 + [0.01] * 38, "active_units": 48}
+
+
+def test_active_units_are_read_with_the_kl_they_carry(tmp_path):
+    text = render_text(tmp_path / "few", study=summary_for(models={50: FEW_UNITS}))
+    section2 = sentence(text, "In this run, the posterior means of the test digits")
+    assert "with 48 of 50 units active but only 12 carrying more than 0.1 nats of KL" in section2
+    assert "with 2 of 2 units active by Burda et al.'s test" in section2 and "and 2 carrying more than 0.1 nats" in section2
+    usage = sentence(text, "Read by its KL, the model uses about")
+    assert "about 5 to 12 of its 50 dimensions" in usage
+    assert "48 of 50 units pass Burda et al.'s activity test, but 5 carry half of its 8.2 nats of KL" in text
+    assert "every dimension the test counts" in sentence(text, "At z = 2, every unit that passes")
+    thin = render_text(tmp_path / "thin", study=summary_for(models={50: {"kl_per_dim": [0.05] * 50}}))
+    assert "spread thin: it takes 25 units to carry half of them, and 0 carry more than 0.1 nats" in thin
+    assert "but none carrying more than 0.1 nats of KL" in sentence(thin, "In this run, the posterior means")
+    assert "Read by its KL" not in thin
+
+
+def test_the_two_test_elbos_are_told_apart(tmp_path):
+    # The stand-in's training ELBO at z = 2 is -100.02; the study's is its IWAE - 5, with an error of 0.20.
+    apart = render_text(tmp_path / "apart", study=summary_for())
+    words = sentence(apart, "They read")
+    assert "\u2212100.02 and \u2212105.00 at z = 2" in words and "more than the draws alone explain" in words
+    close = render_text(tmp_path / "close", study=summary_for(models={2: {"iwae": -95.1}}))
+    words = sentence(close, "They read")
+    assert "\u2212100.02 and \u2212100.10 at z = 2: within twice the standard error" in words
+    assert "0.20 nats" in words and "more than the draws" not in words
 
 
 @pytest.mark.parametrize(("reconstruction", "verdict"), [
@@ -195,6 +305,59 @@ def test_slerp_against_lerp_over_the_studied_sizes():
 def test_where_a_norm_lies_against_the_training_codes():
     model = {"posterior_draw_norm_ratio_q05": 0.8, "posterior_draw_norm_ratio_q95": 1.2}
     assert [article_numbers.training_range_place(model, ratio) for ratio in (0.7, 1.0, 1.3)] == ["below", "within", "above"]
+
+
+def test_lerp_in_the_plane_verdict():
+    verdict = article_numbers.lerp_in_plane
+    costs = verdict(summary_for(), 2)
+    assert costs["verdict"] == "costs" and costs["losses"] == ["prior", "encoded"]
+    level = {(2, "prior"): (0.0, -0.02, 0.02), (2, "encoded"): (0.01, -0.01, 0.03)}
+    assert verdict(summary_for(gaps=level), 2) | {"gaps": None} == {
+        "verdict": "fine", "gaps": None, "losses": [], "beaten": []}
+    beaten = verdict(summary_for({(2, "prior", "distribution_matched"): (0.05, 0.01, 0.08)}, gaps=level), 2)
+    assert beaten["verdict"] == "costs" and [(b["method"], b["source"]) for b in beaten["beaten"]] == [
+        ("distribution_matched", "prior")]
+    assert verdict(summary_for(), 3) is None and verdict(None, 2) is None
+
+
+def test_blur_evidence_verdicts():
+    def evidence(train_mean_ratio, confidences, accuracy=0.98, midpoint=0.71, distances=None):
+        study = summary_for(models={50: {"codes": training_codes(50, train_mean_ratio=train_mean_ratio,
+                                                                 distances=distances)}},
+                            endpoint_confidence=confidences, accuracy=accuracy)
+        return article_numbers.blur_evidence(study, article_numbers.study_model(study, 50), midpoint)
+
+    better, worse = {"encoded": 0.87, "prior": 0.45}, {"encoded": 0.4, "prior": 0.6}
+    assert evidence(0.2, better)["verdict"] == "refuted" and evidence(0.2, better)["norm"] == "above"
+    assert evidence(0.2, worse)["verdict"] == "consistent"
+    longer = evidence(0.9, better)
+    assert (longer["verdict"], longer["norm"]) == ("consistent", "below")
+    assert evidence(0.71, better)["verdict"] == "unsettled"
+    weak = evidence(0.2, better, accuracy=0.9)
+    assert weak["verdict"] == "unsettled" and weak["means_more_confident"] is None
+    assert evidence(0.2, better)["distance"] == "nearer"
+    assert evidence(0.2, better, distances=(0.1, 1.0, 1.3, 1.0, 1.0))["distance"] == "farther"
+    assert evidence(0.2, better, distances=(0.1, 1.0, 0.9, 0.8, 0.8))["distance"] == "between"
+    assert article_numbers.blur_evidence(summary_for(), None, 0.71) is None
+    bare = summary_for()
+    del bare["models"][1]["training_codes"]  # a summary from before the training codes were measured
+    assert article_numbers.blur_evidence(bare, article_numbers.study_model(bare, 50), 0.71) is None
+
+
+def test_the_squares_verdict_needs_both_shares_on_the_same_side():
+    square = lambda shares: article_numbers.training_codes_in_square(
+        summary_for(models={2: {"codes": training_codes(2, square_shares=shares)}}), 2)
+    assert square((0.74, 0.74))["verdict"] == "below" and square((0.91, 0.91))["verdict"] == "same"
+    assert square((0.99, 0.98))["verdict"] == "above" and square((0.99, 0.80))["verdict"] == "mixed"
+    assert article_numbers.training_codes_in_square(summary_for(), 50) is None  # only a 2-D model measures it
+
+
+def test_the_two_elbos_agree_within_twice_the_one_draw_error():
+    study = summary_for(models={2: {"iwae": -95.0}})  # the study's ELBO at z = 2: -100.0, with an error of 0.2
+    rows = lambda one_draw: article_numbers.elbo_estimates([{"latent_dim": 2, "test_elbo_nats": one_draw}], study)
+    assert rows(-100.3)[0]["agree"] and rows(-99.65)[0]["agree"]
+    assert not rows(-100.5)[0]["agree"] and rows(-100.5)[0]["difference"] == pytest.approx(-0.5)
+    assert article_numbers.elbo_estimates([{"latent_dim": 10, "test_elbo_nats": -1.0}], study) == []
 
 
 def test_reading_verdicts_follow_the_summary():

@@ -63,10 +63,18 @@ def test_dataset_file(pipeline_run):
 def test_latent_grid_png(pipeline_run):
     import imageio.v3 as iio
 
+    from latentspace.figures.latent_grid import MARGINS_PX, MOSAIC_SCALE
+
     steps = REDUCED["figures"]["latent_grid"]["steps"]
     image = iio.imread(pipeline_run / "site" / "figures" / "f02_latent_grid.png")
-    assert image.shape == (28 * steps, 28 * steps)
-    assert image.dtype == np.uint8 and image.max() > 100  # digits were drawn
+    left, bottom, right, top = (margin * MOSAIC_SCALE for margin in MARGINS_PX)
+    side = 28 * steps * MOSAIC_SCALE
+    assert image.shape[:2] == (side + top + bottom, side + left + right)  # the mosaic on labelled axes
+    mosaic = image[top : top + side, left : left + side, 0]
+    assert image.dtype == np.uint8 and mosaic.max() > 100  # digits were drawn
+    page = (pipeline_run / "site" / "index.html").read_text()
+    width = (side + left + right) // MOSAIC_SCALE  # shown at one CSS pixel per decoded pixel
+    assert re.search(rf'src="figures/f02_latent_grid.png" alt="[^"]*" width="{width}"', page)
 
 
 def test_site_shows_every_models_elbo(pipeline_run):

@@ -22,7 +22,7 @@ STUDY_DIMS = sorted(dim for dim in REDUCED["latent_dims"] if dim >= 2)
 # What only the new replicates need, and what gathers every replicate (and shows the run).
 NEW_JOBS = {"train_replicate", "study_model_replicate", "study_interpolation_replicate"}
 GATHERING_JOBS = {"study_summary", "study_path_figures", "study_midpoint_figure", "study_norm_figure",
-                  "study_replicate_figure", "site", "all"}
+                  "study_kl_figure", "study_replicate_figure", "site", "all"}
 
 
 def planned_jobs(output: str) -> dict[str, int]:

@@ -12,19 +12,21 @@ import itertools
 import importlib.metadata
 import json
 import math
+import platform
 import re
 import shutil
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import jinja2
 import numpy as np
 import pytest
 from test_study_tables import summary_for
 import yaml
 
 from conftest import REPO_ROOT, run_snakemake
-from latentspace.page import math_render, run_report, site_builder
+from latentspace.page import math_render, run_report, site_builder, site_provenance
 from latentspace.cli import main
 from latentspace.errors import LatentspaceError
 from latentspace.figures.rendering import save_grey_png
@@ -58,6 +60,7 @@ STILL_ASSETS = {
     "f12_interpolation_norms": "svg",
     "training_curves": "svg",
     "study_latent_norms": "svg",
+    "study_kl_spectrum": "svg",
     "study_midpoint_gaps": "svg",
     "study_replicate_midpoints": "svg",
     **{f"study_path_{metric}": "svg" for metric in (
@@ -67,7 +70,11 @@ STILL_ASSETS = {
 }
 STUDY_TABLES = ("study_models", "study_path_metrics", "study_midpoints")
 ANIMATIONS = ("f03_spiral_2d", "f07_sphere_spiral_10d")
-ALLOWED_EXTERNAL_LINK = "https://arxiv.org/abs/"
+# The only addresses outside the site the page may link to (never load): the references' own.
+REFERENCES = site_builder.parse_references((TEMPLATES / "references.yaml").read_text(encoding="utf-8"),
+                                          "references.yaml")
+ALLOWED_EXTERNAL_LINKS = {address for reference in REFERENCES
+                          for address in (reference["url"], (reference["code"] or {}).get("url")) if address}
 RAW_TEX = ("$$", "\\begin", "\\(", "\\[", "\\frac", "\\theta")
 
 
@@ -146,11 +153,12 @@ def check_site(site: Path) -> PageReader:
     # Every image has alt text.
     for image in page.images:
         assert image.get("alt", "").strip(), f"img without alt text: {image}"
-    # Every reference resolves inside the site; the only links out are to arXiv abstracts, never loaded.
+    # Every reference resolves inside the site; the only links out are the addresses of the
+    # reference list, never loaded.
     for tag, attribute, value in page.references:
         if value.startswith("#"):
             assert value[1:] in page.ids, f"{tag} {attribute}={value}: no element has that id"
-        elif tag == "a" and value.startswith(ALLOWED_EXTERNAL_LINK):
+        elif tag == "a" and value in ALLOWED_EXTERNAL_LINKS:
             continue
         else:
             parsed = urlparse(value)
@@ -302,11 +310,16 @@ def test_models_trained_on_different_data_are_refused():
         run_report.shared_dataset([{"dataset": {"source": "mnist"}}, {"dataset": {"source": "mnist-5k"}}])
 
 
-def test_package_versions_list_python_first():
-    versions = run_report.package_versions(("numpy", "surely-not-installed-here"))
-    assert versions[0]["name"] == "Python"
+def test_package_versions_list_python_first_from_one_reading():
+    installed = site_provenance.distribution_versions()
+    versions = site_provenance.version_rows(installed, ("numpy", "Jinja2", "surely-not-installed-here"))
+    assert versions[0] == {"name": "Python", "version": platform.python_version()}
     assert versions[1] == {"name": "numpy", "version": np.__version__}
-    assert versions[2]["version"] == "not installed"
+    assert versions[2]["version"] == jinja2.__version__  # names compare as PEP 503 has it
+    assert versions[3]["version"] == "not installed"
+    reproduced = site_provenance.reproduction(installed, {"rows": [], "total_wall_seconds": 0.0}, {})
+    assert reproduced["python"] == versions[0]["version"]
+    assert [row["name"] for row in reproduced["software"]] == list(site_provenance.NAMED_DISTRIBUTIONS)
 
 
 # --- renderer -------------------------------------------------------------------------------
@@ -320,11 +333,41 @@ def test_image_sizes_are_read(tmp_path):
 
 
 def test_references_need_unique_keys():
-    text = "- {key: a, title: T, venue: V}\n- {key: a, title: U, venue: W}\n"
+    text = "- {key: a, authors: A, year: 1, title: T, venue: V}\n- {key: a, authors: B, year: 2, title: U, venue: W}\n"
     with pytest.raises(LatentspaceError, match="refs.yaml: reference key 'a' appears twice"):
         site_builder.parse_references(text, "refs.yaml")
-    with pytest.raises(LatentspaceError, match="reference 1: expected key, title and venue"):
+    with pytest.raises(LatentspaceError, match="reference 1: expected key, authors, year, title, venue"):
         site_builder.parse_references("- {key: a}\n", "refs.yaml")
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("{key: a, title: T, venue: V, year: 2017}", "reference 1: expected key, authors, year, title, venue"),
+    ("{key: a, authors: A, title: T, venue: V}", "reference 1: expected key, authors, year, title, venue"),
+    ("{key: a, authors: A, year: 1, title: T, venue: V, url: 'arxiv.org/abs/1'}", "a: url: expected an https://"),
+    ("{key: a, authors: A, year: 1, title: T, venue: V, code: {url: 'https://x.org'}}",
+     "a: code: expected a title and a url"),
+    ("{key: a, authors: A, year: 1, title: T, venue: V, code: {title: C, url: 'http://x.org'}}",
+     "a: code.url: expected an https://"),
+])
+def test_every_reference_names_authors_a_year_and_a_real_address(entry, message):
+    with pytest.raises(LatentspaceError, match=message):
+        site_builder.parse_references(f"- {entry}\n", "refs.yaml")
+
+
+def test_the_original_post_is_credited_with_its_author_address_and_code(tmp_path):
+    post = next(reference for reference in REFERENCES if reference["key"] == "source-post")
+    assert post["number"] == 1 and post["authors"] == "Alexis Louis" and post["year"] == 2017
+    assert post["url"] == "https://blog.alelouis.eu/blog/latent-space-interpolations"
+    assert post["code"]["url"] == "https://github.com/alelouis/vae"
+    assert main([*write_fake_run(tmp_path / "run"), "--output-dir", str(tmp_path / "site")]) == 0
+    page = (tmp_path / "site" / "index.html").read_text()
+    opening = page.split('<header class="masthead">', 1)[1].split("</header>", 1)[0]
+    for credit in ("Alexis Louis", f'href="{post["url"]}"', f'href="{post["code"]["url"]}"'):
+        assert credit in opening, credit
+    entry = page.split('<li id="ref-source-post">', 1)[1].split("</li>", 1)[0]
+    for credit in ("Alexis Louis (2017)", "blog.alelouis.eu/blog/latent-space-interpolations",
+                   "github.com/alelouis/vae"):
+        assert credit in entry, credit
 
 
 def test_the_article_cites_only_listed_references_and_lists_only_cited_ones():
@@ -412,6 +455,19 @@ def test_real_templates_render_with_stand_in_assets(tmp_path):
     assert "train (latent_dim 2)" in html and "18.9 s" in html
     assert yaml.safe_load((site / "config.yaml").read_text())["seed"] == 3
     assert 'type="video/webm"' not in html  # no WebM was given: only the MP4 source
+
+
+def test_pixel_figures_fit_the_text_column_at_a_whole_multiple(tmp_path):
+    """F11 (a mosaic of digits) is enlarged by the largest whole factor within the text column's
+    680 CSS pixels, not past it; F2, drawn at two PNG pixels per decoded pixel, is shown at half size."""
+    assert main([*write_fake_run(tmp_path / "run"), "--output-dir", str(tmp_path / "site")]) == 0
+    images = {Path(image["src"]).stem: image for image in read_page(tmp_path / "site" / "index.html").images}
+    f11_width = site_builder.image_size(tmp_path / "run" / "f11_interpolation_500d.png")[0]
+    shown = int(images["f11_interpolation_500d"]["width"])
+    assert shown % f11_width == 0 and shown <= 680 < shown + f11_width
+    assert "pixels" in images["f11_interpolation_500d"]["class"]
+    f02_width = site_builder.image_size(tmp_path / "run" / "f02_latent_grid.png")[0]
+    assert int(images["f02_latent_grid"]["width"]) == round(f02_width / 2)
 
 
 def test_a_missing_asset_stops_the_build_with_one_line_naming_it(tmp_path, capsys):

@@ -659,8 +659,9 @@ def test_the_summary_lists_every_worded_verdict_with_its_reason():
         "prior draws", "slerp")
 
 
-@pytest.mark.parametrize("count", [1, 3])
+@pytest.mark.parametrize("count", [1, 2, 3])
 def test_the_figure_draws_each_replicate_and_the_interval_across_them(count):
+    """Across-replicate markers only with two or more replicates: one model has nothing across models to show."""
     import matplotlib.pyplot as plt
 
     from latentspace.figures.study_replicates import replicate_midpoint_figure
@@ -670,9 +671,11 @@ def test_the_figure_draws_each_replicate_and_the_interval_across_them(count):
     try:
         for ax in fig.axes:
             bars = ax.containers
-            assert len(bars) == len(LATENT_DIMS) * (count + 1)
+            assert len(bars) == len(LATENT_DIMS) * (count + (count > 1))
             across = [bar for bar in bars if bar.lines[0].get_color() == "#000000"]
-            assert len(across) == len(LATENT_DIMS)
+            assert len(across) == (len(LATENT_DIMS) if count > 1 else 0)
+        labels = [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+        assert ("across replicates" in labels) == (count > 1)
         prior_50 = next(row for row in summary["replicates"]["figure"]["rows"]
                         if (row["source"], row["latent_dim"]) == ("prior", 50))
         drawn = fig.axes[0].containers[-1].lines[0].get_ydata()
@@ -873,7 +876,7 @@ def write_replicate_run(folder, pairs_by_replicate):
     paths.write_text(",".join(tables.PATH_COLUMNS) + "\n")
     argv = ["study-summary", "--classifier-metrics", str(classifier_metrics), "--path-metrics", str(paths),
             "--pairs", str(PAIRS), "--path-steps", "3", "--iwae-samples", "2", "--bootstrap-resamples", "10",
-            "--confidence-level", "0.95", "--seed", "1", "--summary-out", str(folder / "summary.json"),
+            "--confidence-level", "0.95", "--seed", "1", "--replicates", str(len(pairs_by_replicate)), "--summary-out", str(folder / "summary.json"),
             "--models-out", str(folder / "models.csv"), "--paths-out", str(folder / "p.csv"),
             "--midpoints-out", str(folder / "m.csv")]
     for replicate, pairs in enumerate(pairs_by_replicate):
@@ -962,3 +965,18 @@ def test_check_pair_counts_names_the_first_odd_replicate():
                                         r"step of the same pairs as every replicate\); re-run snakemake with the same "
                                         r"study settings for every replicate$"):
         check_pair_counts([first, first, odd], ["replicate 0", "replicate 1", "replicate 2"])
+
+
+def test_the_summary_takes_the_configured_number_of_replicates_and_checks_their_files(tmp_path, capsys):
+    """The page's count of replicates (from the summary) and its captions' (from the config) are one
+    number: the summary step is given ``replicates`` and refuses files of another count."""
+    from latentspace.cli import main
+
+    words = ["study-summary", "--seed", "1", "--statistics", "s.json", "--path-metrics", "p.csv",
+             "--midpoints", "m.csv", "--classifier-metrics", "c.json", "--summary-out", str(tmp_path / "a"),
+             "--models-out", str(tmp_path / "b"), "--paths-out", str(tmp_path / "c"),
+             "--midpoints-out", str(tmp_path / "d")]
+    assert main([*words, "--replicates", "3", "--replicate-statistics", "1=s.json",
+                 "--replicate-midpoints", "1=m.csv"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "expected replicates 1 to 2 in both, got [1] and [1]" in error

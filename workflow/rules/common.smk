@@ -78,12 +78,13 @@ def train_options(replicate=None):
     return options
 
 
-def study_options(step):
-    """A study step's options, as a params function: the study section, the seed, the device
-    and the job's threads."""
+def study_options(step, *sections):
+    """A study step's options, as a params function: the study section (and the other config
+    ``sections`` the step reads), the seed, the device and the job's threads."""
     return lambda wildcards, threads: step_options(
         step,
         config["study"],
+        *sections,
         seed=config["seed"],
         device=config["device"],
         threads=threads,

@@ -29,6 +29,7 @@ for _metric in STUDY_METRICS:
     SITE_ASSETS[f"study_path_{_metric}"] = f"results/figures/study_path_{_metric}.svg"
 SITE_ASSETS["study_midpoint_gaps"] = "results/figures/study_midpoint_gaps.svg"
 SITE_ASSETS["study_latent_norms"] = "results/figures/study_latent_norms.svg"
+SITE_ASSETS["study_kl_spectrum"] = "results/figures/study_kl_spectrum.svg"
 SITE_ASSETS["study_f11_pair_scores"] = f"{STUDY_DIR}/f11_pair_scores.json"
 SITE_ASSETS["study_replicate_midpoints"] = (
     "results/figures/study_replicate_midpoints.svg"
@@ -78,7 +79,8 @@ rule study_model:
         study_dim=r"\d+",
     threads: STUDY["threads"]
     params:
-        options=study_options("study-model"),
+        # F2's extent: a 2-D model measures the share of its training codes in that square.
+        options=study_options("study-model", config["figures"]["latent_grid"]),
         code=step_source_hash("study-model"),
     shell:
         step_command(
@@ -200,7 +202,7 @@ rule study_summary:
         "results/benchmarks/study_summary.tsv"
     localrule: True
     params:
-        options=step_options("study-summary", STUDY, seed=config["seed"]),
+        options=step_options("study-summary", config, STUDY),
         files=lambda wildcards, input: file_options(
             statistics=input.statistics,
             path_metrics=input.paths,
@@ -294,6 +296,29 @@ rule study_norm_figure:
     shell:
         step_command(
             "python -m latentspace study-norm-figure --summary {input} --output {output}"
+        )
+
+
+rule study_kl_figure:
+    input:
+        SITE_ASSETS["study_summary"],
+    output:
+        report(
+            SITE_ASSETS["study_kl_spectrum"],
+            caption="../../site_templates/captions/study_kl_spectrum.rst",
+            category="Study",
+        ),
+    log:
+        "results/logs/study/kl_figure.log",
+        provenance=provenance_record("study_kl_figure"),
+    benchmark:
+        "results/benchmarks/study_kl_figure.tsv"
+    localrule: True
+    params:
+        code=step_source_hash("study-kl-figure"),
+    shell:
+        step_command(
+            "python -m latentspace study-kl-figure --summary {input} --output {output}"
         )
 
 

@@ -1,18 +1,17 @@
-"""Study figure: where the codes lie against the prior's shell, and how the KL spreads over units.
+"""Study figure: where the codes lie against the prior's shell.
 
-Left: ||z|| / sqrt(p) against the latent size p for draws of the prior, draws of the
-posteriors of the test digits (mean plus noise) and the posterior means themselves:
-the median as a marker, the 5-95% range as a bar; 1 is the shell of radius sqrt(p).
-Right: the KL term of every latent unit, sorted from the largest down, one line per
-latent size (the active-unit count in the legend). Reads the ``models`` list of
-results/study/study_summary.json (``latentspace.study.tables.build_summary``).
+||z|| / sqrt(p) against the latent size p for draws of the prior, draws of the posteriors
+of the test digits (mean plus noise) and the posterior means themselves: the median as a
+marker, the 5-95% range as a bar; 1 is the shell of radius sqrt(p). Reads the ``models``
+list of results/study/study_summary.json (``latentspace.study.tables.build_summary``). How
+the KL spreads over the units is the figure of ``latentspace.figures.study_kl_spectrum``.
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from latentspace.figures.style import COMPONENT_COLORS, GRID_ALPHA, REFERENCE_COLOR
+from latentspace.figures.style import GRID_ALPHA, REFERENCE_COLOR
 
 POPULATIONS = {
     "prior_draw": ("prior draws", "#999999", "o"),
@@ -25,7 +24,7 @@ NUDGE_FACTOR = 1.08
 def latent_norm_figure(models: list[dict]) -> "plt.Figure":
     models = sorted(models, key=lambda model: model["latent_dim"])
     latent_dims = [model["latent_dim"] for model in models]
-    fig, (norm_ax, kl_ax) = plt.subplots(1, 2, figsize=(9.5, 3.8), layout="constrained")
+    fig, norm_ax = plt.subplots(figsize=(5.2, 3.8), layout="constrained")
     for index, (population, (label, color, marker)) in enumerate(POPULATIONS.items()):
         nudge = NUDGE_FACTOR ** (index - 1)
         median = [model[f"{population}_norm_ratio_q50"] for model in models]
@@ -40,14 +39,5 @@ def latent_norm_figure(models: list[dict]) -> "plt.Figure":
     norm_ax.set(xlabel="latent size p", ylabel="\u2016z\u2016 / \u221ap (median, 5\u201395%)", ylim=(0, None),
                 title="Norms against the shell of radius \u221ap")
     norm_ax.legend(fontsize=8, loc="upper right")
-    for index, model in enumerate(models):
-        kl = sorted(model["kl_per_dim_nats"], reverse=True)
-        kl_ax.plot(range(1, len(kl) + 1), kl, color=COMPONENT_COLORS[index % len(COMPONENT_COLORS)],
-                   marker="o" if len(kl) < 12 else None, markersize=3,
-                   label=f"z = {model['latent_dim']} ({model['active_units']} active)")
-    kl_ax.set(xscale="log", yscale="log", xlabel="unit, by decreasing KL", ylabel="KL per unit (nats)",
-              title="How the KL term spreads over the units")
-    kl_ax.legend(fontsize=8)
-    for ax in (norm_ax, kl_ax):
-        ax.grid(alpha=GRID_ALPHA)
+    norm_ax.grid(alpha=GRID_ALPHA)
     return fig

@@ -10,8 +10,6 @@ from latentspace.figures.style import LERP_COLOR, SLERP_COLOR
 from latentspace.study.labels import SOURCES
 
 METHOD_COLORS = {"lerp": LERP_COLOR, "slerp": SLERP_COLOR, "distribution_matched": "#009E73"}
-SOURCE_LINESTYLES = {"prior": "-", "encoded": "--"}
-SOURCE_MARKERS = {"prior": "o", "encoded": "s"}
 MAX_PANEL_COLUMNS = 4
 PANEL_SIZE_INCHES = (2.5, 2.0)
 

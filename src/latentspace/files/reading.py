@@ -12,7 +12,7 @@ Each ``read_*`` function takes the file's path and ``what`` it should be (a noun
 with its article, "a latentspace model file") and raises :class:`DamagedFileError`.
 Library messages are never passed on whole: torch's end by advising ``weights_only=False``,
 which would run whatever code the file holds. The domain modules (checkpoints, datasets,
-paths, training, study.tables, run_report, decoder_export, site_builder) say what they
+latent_paths, training, study.tables, run_report, explorer_bundles, site_builder) say what they
 expect of their files, and check what they build from them inside :func:`checked_contents`.
 """
 

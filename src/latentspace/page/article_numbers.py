@@ -216,6 +216,99 @@ def slerp_against_lerp(study: dict) -> dict:
             "unstable": [dim for dim, reason in reasons.items() if reason == OTHER_SIGN_POSSIBLE]}
 
 
+def lerp_in_plane(study: dict | None, latent_dim: int) -> dict | None:
+    """Whether lerp costs anything at ``latent_dim`` (the plane's size): its midpoint gaps and its rivals.
+
+    ``verdict``: "fine" when lerp's midpoints lose no measurable confidence against their
+    endpoints for either kind of pair and no other path beats lerp measurably; "costs"
+    otherwise. ``losses`` lists the sources whose lerp gap is measurably negative,
+    ``beaten`` the (method, source) pairs whose difference to lerp is measurably positive.
+    None where the study does not include the size.
+    """
+    if not _studied(study, latent_dim):
+        return None
+    midpoints = Midpoints(study["midpoints"])
+    gaps = {source: midpoints(latent_dim, source, BASELINE_METHOD, CONFIDENCE)["gap"] for source in SOURCES}
+    losses = [source for source in SOURCES if gaps[source]["sign"] < 0]
+    beaten = [
+        {"method": method, "source": source, "versus": midpoints(latent_dim, source, method, CONFIDENCE)["minus_lerp"]}
+        for method in METHODS if method != BASELINE_METHOD for source in SOURCES
+        if midpoints(latent_dim, source, method, CONFIDENCE)["minus_lerp"]["sign"] > 0
+    ]
+    return {"verdict": "costs" if losses or beaten else "fine", "gaps": gaps, "losses": losses, "beaten": beaten}
+
+
+def blur_evidence(study: dict | None, model: dict | None, lerp_midpoint_norm_ratio: float) -> dict | None:
+    """What this run says about the article's reason for lerp's blur: a code of a norm the decoder never met.
+
+    ``norm``: where the lerp midpoint's norm lies against the 5-95% range of the training
+    digits' posterior means ("above": they are shorter still; "below"; "within"), and
+    ``means_more_confident``: whether decoded posterior means of test digits score a higher
+    confidence than decoded prior draws (None when the judge is too weak). ``verdict``:
+    "refuted" (the digits' own codes are shorter than the midpoint and decode more
+    confidently than prior draws on the shell: a low norm alone does not blur),
+    "consistent" (the midpoint is shorter than almost every digit's code, or the shorter
+    codes decode worse) or "unsettled". ``distance``: whether lerp's midpoints between prior
+    draws lie "nearer" the training digits' codes than both slerp's midpoints and the prior
+    draws themselves, "farther" than both, or "between" (medians of the distance to the
+    nearest training posterior mean). None where the model or its training codes are not measured.
+    """
+    if model is None or "training_codes" not in model:
+        return None
+    codes = model["training_codes"]
+    means = codes["norm_ratio_quantiles"]["posterior_mean"]
+    place = ("above" if lerp_midpoint_norm_ratio > means["q95"] else "below" if lerp_midpoint_norm_ratio < means["q05"]
+             else "within")
+    latent_dim = model["latent_dim"]
+    midpoints = Midpoints(study["midpoints"])
+    confidences = {source: midpoints(latent_dim, source, BASELINE_METHOD, CONFIDENCE)["endpoints_mean"]
+                   for source in SOURCES}
+    more_confident = confidences["encoded"] > confidences["prior"] if study["classifier"]["meets_bar"] else None
+    if place == "above" and more_confident:
+        verdict = "refuted"
+    elif place == "below" or (place == "above" and more_confident is False):
+        verdict = "consistent"
+    else:
+        verdict = "unsettled"
+    distances = codes["nearest_code_distance"]["prior"]
+    lerp, others = distances["lerp"]["q50"], (distances["slerp"]["q50"], distances["endpoints"]["q50"])
+    distance = "nearer" if lerp < min(others) else "farther" if lerp > max(others) else "between"
+    return {"norm": place, "means_more_confident": more_confident, "confidences": confidences, "verdict": verdict,
+            "distance": distance, "distances": distances, "posterior_means": means,
+            "held_out_distance": codes["nearest_code_distance"]["held_out"]}
+
+
+def training_codes_in_square(study: dict | None, latent_dim: int) -> dict | None:
+    """Figure 2's square against the training codes of the plane model (tables.grid_square_verdicts); None
+    where the study did not measure them. ``verdict``: the place of both shares against the
+    prior's mass when they agree ("above", "same", "below"), else "mixed"."""
+    model = study_model(study, latent_dim)
+    square = (model or {}).get("training_codes", {}).get("grid_square")
+    if square is None:
+        return None
+    places = {square["posterior_mean"]["place"], square["posterior_draw"]["place"]}
+    return {**square, "verdict": places.pop() if len(places) == 1 else "mixed"}
+
+
+def elbo_estimates(models: list[dict], study: dict | None, sigmas: float = 2.0) -> list[dict]:
+    """The two test ELBOs of each studied model: the training's (one posterior draw per image) and the
+    study's (the mean of k draws per image), their difference, and whether it lies within
+    ``sigmas`` standard errors of the one-draw estimate's sampling noise (``agree``)."""
+    if study is None:
+        return []
+    trained = {model["latent_dim"]: model for model in models}
+    rows = []
+    for model in study["models"]:
+        if model["latent_dim"] not in trained or "elbo_one_draw_standard_error_nats" not in model:
+            continue
+        one_draw, averaged = trained[model["latent_dim"]]["test_elbo_nats"], model["test_elbo_nats"]
+        noise = model["elbo_one_draw_standard_error_nats"]
+        rows.append({"latent_dim": model["latent_dim"], "one_draw": one_draw, "averaged": averaged,
+                     "difference": one_draw - averaged, "noise": noise,
+                     "agree": abs(one_draw - averaged) <= sigmas * noise * (1 + 1 / model["iwae_samples"]) ** 0.5})
+    return rows
+
+
 def article_verdicts(models: list[dict], study: dict | None, interpolation: dict, figure_latent_dims: dict) -> dict:
     """Every verdict the sentences of sections 1-8 branch on, and the rows they quote."""
     plane_dim = figure_latent_dims.get("f02_latent_grid", 2)
@@ -235,6 +328,10 @@ def article_verdicts(models: list[dict], study: dict | None, interpolation: dict
             training_range_place(f11_model, interpolation["lerp_midpoint_norm_ratio"]) if f11_model else None
         ),
         "slerp_against_lerp": slerp_against_lerp(study) if study is not None and study["latent_dims"] else None,
+        "lerp_in_plane": lerp_in_plane(study, plane_dim),
+        "blur_evidence": blur_evidence(study, f11_model, interpolation["lerp_midpoint_norm_ratio"]),
+        "grid_square": training_codes_in_square(study, plane_dim),
+        "elbo_estimates": elbo_estimates(models, study),
     }
 
 

@@ -2,8 +2,7 @@
 
 Everything the page says about this run comes from here: the models' metrics files,
 the configuration snapshot, Snakemake's benchmark files (one TSV per job, columns
-documented at https://snakemake.readthedocs.io, "Benchmark rules"), the installed
-package versions, and the numbers that figure steps leave in JSON files. The parsing
+documented at https://snakemake.readthedocs.io, "Benchmark rules"), and the numbers that figure steps leave in JSON files. The parsing
 and summarising functions take text or dicts; the ``load_*`` functions read files.
 
 Active units follow Burda, Grosse & Salakhutdinov (2015), "Importance Weighted
@@ -14,10 +13,8 @@ posterior mean over the test set exceeds a threshold.
 from __future__ import annotations
 
 import csv
-import importlib.metadata
 import io
 import math
-import platform
 from pathlib import Path
 
 import yaml
@@ -25,19 +22,6 @@ import yaml
 from latentspace.files.reading import checked_contents, damaged, read_csv_rows
 from latentspace.errors import LatentspaceError
 from latentspace.model.geometry import ball_volume, log10_probability_norm_below
-
-# Distributions whose versions the page lists, in this order.
-REPORTED_DISTRIBUTIONS = (
-    "latentspace",
-    "torch",
-    "numpy",
-    "matplotlib",
-    "imageio",
-    "imageio-ffmpeg",
-    "snakemake",
-    "jinja2",
-    "pykatex",
-)
 
 MODEL_METRIC_KEYS = (
     "latent_dim",
@@ -118,18 +102,6 @@ def shared_dataset(models: list[dict]) -> dict | None:
     if any(summary != summaries[0] for summary in summaries[1:]):
         raise LatentspaceError(f"models were trained on different datasets: {summaries}")
     return summaries[0]
-
-
-def package_versions(distributions: tuple[str, ...] = REPORTED_DISTRIBUTIONS) -> list[dict]:
-    """Python and each installed distribution's version ("not installed" where absent)."""
-    versions = [{"name": "Python", "version": platform.python_version()}]
-    for name in distributions:
-        try:
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            version = "not installed"
-        versions.append({"name": name, "version": version})
-    return versions
 
 
 def derived_quantities(config: dict, latent_dims: list[int]) -> dict:

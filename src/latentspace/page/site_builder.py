@@ -44,7 +44,10 @@ PAGE_TEMPLATES = {"index.html": "index.html.j2"}
 CAPTION_SUFFIX = ".rst"
 _RST_MATH = re.compile(r":math:`([^`]*)`")
 REFERENCES_FILE = "references.yaml"
-REFERENCE_FIELDS = {"key", "title", "venue", "authors", "year", "url", "note"}
+REFERENCE_FIELDS = {"key", "title", "venue", "authors", "year", "url", "code", "note"}
+# Every reference names its authors and year (and, where the work has an address, its url).
+REQUIRED_REFERENCE_FIELDS = ("key", "authors", "year", "title", "venue")
+_WEB_ADDRESS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
 STATIC_FOLDER = "static"
 ASSET_FOLDER = "figures"
 # The run's configuration, written beside the page for readers to download.
@@ -121,15 +124,25 @@ def template_environment(templates_dir: str | os.PathLike) -> jinja2.Environment
 
 
 def parse_references(text: str, source: str) -> list[dict]:
-    """The reference list: each entry a mapping with key, title and venue; keys unique; numbered from 1."""
+    """The reference list: each entry a mapping with key, authors, year, title and venue, and an
+    https address in ``url`` and in ``code`` (a mapping of title and url) where given; keys
+    unique; numbered from 1."""
     entries = parse_yaml(text, source, list, "a list of references")
     references, keys = [], set()
     for number, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or not {"key", "title", "venue"} <= entry.keys():
-            raise LatentspaceError(f"{source}: reference {number}: expected key, title and venue")
+        if not isinstance(entry, dict) or not set(REQUIRED_REFERENCE_FIELDS) <= entry.keys():
+            raise LatentspaceError(f"{source}: reference {number}: expected {', '.join(REQUIRED_REFERENCE_FIELDS)}")
         unknown = sorted(set(entry) - REFERENCE_FIELDS)
         if unknown:
             raise LatentspaceError(f"{source}: reference {entry['key']}: unknown field(s) {', '.join(unknown)}")
+        code = entry.get("code")
+        if code is not None and (not isinstance(code, dict) or set(code) != {"title", "url"}):
+            raise LatentspaceError(f"{source}: reference {entry['key']}: code: expected a title and a url")
+        for field, address in (("url", entry.get("url")), ("code.url", (code or {}).get("url"))):
+            if address is not None and not _WEB_ADDRESS.match(str(address)):
+                raise LatentspaceError(
+                    f"{source}: reference {entry['key']}: {field}: expected an https:// address, got {address!r}"
+                )
         if entry["key"] in keys:
             raise LatentspaceError(f"{source}: reference key {entry['key']!r} appears twice")
         keys.add(entry["key"])
@@ -164,7 +177,7 @@ def check_asset(name: str, source: Path) -> None:
     suffix = source.suffix.lower()
     if suffix == ".csv":
         read_csv_rows(source, f"the {name} asset, a CSV table")
-    elif suffix == ".js":  # every script among the assets is an explorer bundle (decoder_export)
+    elif suffix == ".js":  # every script among the assets is an explorer bundle (page.explorer_bundles)
         read_bundle(source)
 
 
@@ -269,6 +282,9 @@ def page_context(templates_dir: str | os.PathLike, context: dict, assets: dict[s
         "asset_data": RequiredAssets(asset_data, kind="JSON asset"),
         "references": references,
         "reference_numbers": {reference["key"]: reference["number"] for reference in references},
+        # {job: figure number}: the figure whose "How this was made" shows the job's record, filled
+        # as the page renders, so that another figure of the same job points to it instead.
+        "provenance_shown": {},
     }
 
 

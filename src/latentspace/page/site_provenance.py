@@ -7,6 +7,8 @@
   software, the platform and the total compute time, for "Reproduce this page".
 - ``environment_text``: every installed distribution, one ``name==version`` a line (the
   format ``pip freeze`` writes), read with importlib.metadata rather than a pip process.
+- ``version_rows``: the versions the results section and "Reproduce this page" list, both
+  from that one reading.
 
 Nothing here imports torch: its version is read from its installed metadata.
 """
@@ -23,8 +25,12 @@ from latentspace.files.atomic import size_text
 from latentspace.errors import LatentspaceError
 from latentspace.pipeline.provenance import read_record, short_hash
 
-# The software the section names, beside Python and the platform.
+# The software "Reproduce this page" names, beside Python and the platform.
 NAMED_DISTRIBUTIONS = ("torch", "snakemake")
+# Distributions whose versions the results section lists, in this order.
+REPORTED_DISTRIBUTIONS = (
+    "latentspace", "torch", "numpy", "matplotlib", "imageio", "imageio-ffmpeg", "snakemake", "jinja2", "pykatex",
+)
 ENVIRONMENT_FILE = "environment.txt"
 
 
@@ -128,14 +134,23 @@ def repository_state(root: Path) -> dict:
     return {"commit": commit.strip(), "dirty": None if status is None else bool(status.strip())}
 
 
+def version_rows(versions: dict[str, str], names: tuple[str, ...]) -> list[dict]:
+    """``[{"name", "version"}]``: Python, then each of ``names`` ("not installed" where absent),
+    from the one reading of the installed versions, ``versions`` (:func:`distribution_versions`)."""
+    by_name = {normalised_name(name): version for name, version in versions.items()}
+    return [{"name": "Python", "version": platform.python_version()}] + [
+        {"name": name, "version": by_name.get(normalised_name(name), "not installed")} for name in names
+    ]
+
+
 def reproduction(versions: dict[str, str], benchmarks: dict, repository: dict) -> dict:
     """What "Reproduce this page" shows, apart from the configuration file and the commands."""
-    by_name = {normalised_name(name): version for name, version in versions.items()}
+    python, *software = version_rows(versions, NAMED_DISTRIBUTIONS)
     return {
         **repository,
-        "python": platform.python_version(),
+        "python": python["version"],
         "platform": platform.platform(),
-        "software": [{"name": name, "version": by_name.get(name, "not installed")} for name in NAMED_DISTRIBUTIONS],
+        "software": software,
         "total_wall_seconds": benchmarks["total_wall_seconds"],
         "total_cpu_seconds": sum(row["cpu_seconds"] or 0.0 for row in benchmarks["rows"]),
         "jobs": len(benchmarks["rows"]),

@@ -2,8 +2,8 @@
 
 Snakemake re-runs a job when its shell command or params change, but it cannot see
 inside the package that the command imports. Each rule therefore passes, as a param,
-the hash of its step's module and everything that module imports (``step_code`` in
-workflow/rules/common.smk, from :func:`step_source_hash`): an edit to one of those modules
+the hash of its step's module and everything that module imports (``step_source_hash`` in
+workflow/rules/common.smk): an edit to one of those modules
 changes the param, and Snakemake re-runs that rule and everything downstream of it, and
 nothing else. No list of modules is kept by hand: the import graph is read from the code
 with ``ast`` (imports inside functions included, followed transitively), without importing
@@ -91,11 +91,16 @@ def imported_modules(source: str, module_name: str, is_package: bool) -> frozens
 def module_closure(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> list[Path]:
     """The files of ``modules``, of every package module they import and of the packages that
     hold them, except the declarations and the files that hold only a docstring."""
+    return sorted(closure_sources(modules, package_dir))
+
+
+def closure_sources(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> dict[Path, str]:
+    """``{file: source}`` of :func:`module_closure`, each file read once."""
     pending = list(modules)
     for name in pending:
         if module_file(name, package_dir) is None:
             raise LatentspaceError(f"package code hash: {PACKAGE_NAME}.{name} is not a module of {package_dir}")
-    files: dict[str, Path] = {}
+    sources: dict[Path, str] = {}
     seen: set[str] = set()
     while pending:
         name = pending.pop()
@@ -107,11 +112,24 @@ def module_closure(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> l
             continue
         parents = [".".join(name.split(".")[:depth]) for depth in range(name.count(".") + 1)]
         pending += [parent for parent in parents if parent != name]
-        source = path.read_text(encoding="utf-8")
+        source = read_source(path)
         if code_text(source):
-            files[name] = path
+            sources[path] = source
         pending += sorted(imported_modules(source, name, path.name == "__init__.py"))
-    return sorted(set(files.values()))
+    return sources
+
+
+_SOURCES: dict[tuple[Path, int, int], str] = {}
+
+
+def read_source(path: Path) -> str:
+    """The file's text, read once for as long as its size and modification time stay the same
+    (the DAG hashes the same modules for rule after rule)."""
+    status = path.stat()
+    key = (path, status.st_mtime_ns, status.st_size)
+    if key not in _SOURCES:
+        _SOURCES[key] = path.read_text(encoding="utf-8")
+    return _SOURCES[key]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -142,9 +160,10 @@ def code_digest(source: str) -> bytes:
 def package_source_hash(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> str:
     """A hex digest of the code of ``modules`` and of everything of the package they import."""
     digest = hashlib.sha256()
-    for path in module_closure(modules, package_dir):
+    sources = closure_sources(modules, package_dir)
+    for path in sorted(sources):
         digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
-        digest.update(code_digest(path.read_text(encoding="utf-8")))
+        digest.update(code_digest(sources[path]))
     return digest.hexdigest()[:HASH_HEX_DIGITS]
 
 

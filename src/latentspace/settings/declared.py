@@ -45,6 +45,15 @@ class OnDevice(Settings):
     )
 
 
+@dataclass(**GROUP)
+class Replicated(Settings):
+    replicates: int = setting(
+        1, minimum=1, maximum=100,
+        description="Independently trained models per latent size of the study (2 and up), each with its own "
+        "training seed; replicate 0 trains with seed and is the one the figures use.",
+    )
+
+
 # --- data and models -------------------------------------------------------------------------
 
 
@@ -148,8 +157,12 @@ class FrameSize(Settings):
 
 
 @dataclass(**GROUP)
-class LatentGridSettings(Settings):
+class LatentGridExtent(Settings):
     extent: float = setting(2.0, exclusive_minimum=0, description="F2's grid covers [-extent, extent]^2.")
+
+
+@dataclass(**GROUP)
+class LatentGridSettings(LatentGridExtent):
     steps: int = setting(20, minimum=2, maximum=100, description="F2's grid points per axis.")
 
 
@@ -410,17 +423,12 @@ class SiteSettings(Settings):
 
 
 @dataclass(**GROUP)
-class PipelineSettings(OnDevice, Seeded):
+class PipelineSettings(Replicated, OnDevice, Seeded):
     """Configuration of the latentspace pipeline (config.yaml)."""
 
     latent_dims: tuple[int, ...] = setting(
         REQUIRED, minimum=1, maximum=4096, min_items=1, unique_items=True,
         description="One VAE is trained per latent size.",
-    )
-    replicates: int = setting(
-        1, minimum=1, maximum=100,
-        description="Independently trained models per latent size of the study (2 and up), each with its own "
-        "training seed; replicate 0 trains with seed and is the one the figures use.",
     )
     data: DataSettings = section(DataSettings, required=True, description="Where the digits come from.")
     model: ModelSettings = section(ModelSettings, description="The VAE's layers.")

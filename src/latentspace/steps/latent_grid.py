@@ -1,4 +1,4 @@
-"""F2: decode a regular grid over the 2-D latent plane into one PNG mosaic."""
+"""F2: decode a regular grid over the 2-D latent plane into one PNG mosaic on labelled axes."""
 
 from __future__ import annotations
 
@@ -21,8 +21,7 @@ class Files:
 
 
 def run(settings: Settings, files: Files) -> None:
-    from latentspace.figures.latent_grid import latent_grid_mosaic
-    from latentspace.figures.png_files import save_grey_png
+    from latentspace.figures.latent_grid import latent_grid_figure, latent_grid_mosaic, save_latent_grid_figure
     from latentspace.model.devices import prepare_torch
     from latentspace.model.model_files import load_model
 
@@ -31,4 +30,4 @@ def run(settings: Settings, files: Files) -> None:
         mosaic = latent_grid_mosaic(model, settings.extent, settings.steps)
     except ValueError as error:
         raise LatentspaceError(str(error)) from None
-    save_grey_png(mosaic, files.output)
+    save_latent_grid_figure(latent_grid_figure(mosaic, settings.extent, settings.steps), files.output)

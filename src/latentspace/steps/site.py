@@ -48,7 +48,6 @@ def site_context(settings: Settings, files: Files) -> tuple[dict, dict, dict]:
         derived_quantities,
         load_benchmarks,
         model_rows,
-        package_versions,
         shared_dataset,
     )
     from latentspace.files.reading import read_json
@@ -56,11 +55,13 @@ def site_context(settings: Settings, files: Files) -> tuple[dict, dict, dict]:
     from latentspace.page.run_crate import METADATA_FILE
     from latentspace.page.site_provenance import (
         check_records_cover,
+        REPORTED_DISTRIBUTIONS,
         distribution_versions,
         figure_provenance,
         load_records,
         reproduction,
         repository_state,
+        version_rows,
     )
     from latentspace.study.tables import Midpoints
 
@@ -100,7 +101,7 @@ def site_context(settings: Settings, files: Files) -> tuple[dict, dict, dict]:
         "benchmarks": benchmarks,
         "provenance": figure_provenance(records, benchmarks["rows"], assets),
         "reproduce": reproduction(versions, benchmarks, repository_state(Path.cwd())),
-        "versions": package_versions(),
+        "versions": version_rows(versions, REPORTED_DISTRIBUTIONS),
         "derived": derived_quantities(run_config, sorted({*run_config["latent_dims"], *figure_latent_dims.values()})),
         "figure_latent_dims": figure_latent_dims,
         "study": study,

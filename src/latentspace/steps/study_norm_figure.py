@@ -1,4 +1,4 @@
-"""Latent norms against the sqrt(p) shell, and the KL per dimension, for every model (SVG)."""
+"""Latent norms against the sqrt(p) shell, for every model (SVG)."""
 
 from __future__ import annotations
 

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 from latentspace.errors import LatentspaceError
 from latentspace.settings.command_line import parse_named_values, file_path
-from latentspace.settings.declared import GROUP, InterpolationStudySettings, LikelihoodSettings, Seeded
+from latentspace.settings.declared import GROUP, InterpolationStudySettings, LikelihoodSettings, Replicated, Seeded
 
 
 @dataclass(**GROUP)
-class Settings(InterpolationStudySettings, LikelihoodSettings, Seeded):
-    """The study's settings that the summary records beside its numbers."""
+class Settings(InterpolationStudySettings, LikelihoodSettings, Seeded, Replicated):
+    """The study's settings that the summary records beside its numbers; the replicates' files must
+    be those of ``replicates`` models (the page reads their number from the summary, its captions
+    from the configuration: one number, checked here)."""
 
 
 @dataclass(**GROUP)
@@ -54,17 +56,19 @@ def run(settings: Settings, files: Files) -> None:
         rows_to_csv,
     )
 
+    count = settings.replicates
+    given = [sorted(_by_replicate(files_of, option, lambda path, _: path)) for files_of, option in (
+        (files.replicate_statistics, "--replicate-statistics"), (files.replicate_midpoints, "--replicate-midpoints"))]
+    if given != [list(range(1, count))] * 2:
+        expected = f"replicates 1 to {count - 1}" if count > 1 else "none (replicates is 1)"
+        raise LatentspaceError(
+            f"--replicate-statistics and --replicate-midpoints: expected {expected} in both, got {given[0]} and {given[1]}"
+        )
     statistics = [read_model_statistics(path) for path in files.statistics]
     replicate_statistics = _by_replicate(files.replicate_statistics, "--replicate-statistics",
                                          lambda path, _: read_model_statistics(path))
     replicate_midpoints = _by_replicate(files.replicate_midpoints, "--replicate-midpoints",
                                         lambda path, _: read_midpoint_table(path))
-    count = 1 + max([*replicate_statistics, *replicate_midpoints], default=0)
-    if sorted(replicate_statistics) != sorted(replicate_midpoints) or sorted(replicate_statistics) != list(range(1, count)):
-        raise LatentspaceError(
-            f"--replicate-statistics and --replicate-midpoints: expected replicates 1 to {count - 1} in both, got "
-            f"{sorted(replicate_statistics)} and {sorted(replicate_midpoints)}"
-        )
     others = [
         (replicate_statistics[replicate], [row for rows in replicate_midpoints[replicate] for row in rows])
         for replicate in range(1, count)
@@ -83,7 +87,7 @@ def run(settings: Settings, files: Files) -> None:
     path_rows = [row for path in files.path_metrics for row in read_path_table(path)]
     midpoint_rows = [row for path in files.midpoints for row in read_midpoint_table(path)]
     summary = build_summary(
-        {**settings.as_record(), "replicates": count}, read_classifier_metrics(files.classifier_metrics), statistics, midpoint_rows, others, midpoint_pairs
+        settings.as_record(), read_classifier_metrics(files.classifier_metrics), statistics, midpoint_rows, others, midpoint_pairs
     )
     order = {dim: index for index, dim in enumerate(summary["latent_dims"])}
     by_size = sorted(statistics, key=lambda entry: entry["latent_dim"])

@@ -18,8 +18,9 @@ models the pipeline trains, for every latent size of the configuration:
   the summary JSON of the site section, with every verdict computed as data;
 * :mod:`~latentspace.study.pair_scores` - the classifier's confidence and the norm of each
   digit of the pair Figure 11 shows (the page prints them under the figure);
-* :mod:`~latentspace.study.commands` - the ``study-*`` subcommands of the command line.
+* :mod:`~latentspace.study.across_replicates` - every number across independently trained
+  replicates of each latent size, with intervals that cover the training and the pairs;
+* :mod:`~latentspace.study.labels` - the names of the sources, methods and metrics.
 
-Importing the package is cheap (no torch): the command line registers its subcommands
-from here.
+The ``study-*`` steps of the command line (:mod:`latentspace.steps`) run them.
 """

@@ -13,6 +13,12 @@ The ELBO is reported from the same draws with the KL term in closed form, as the
 training loss has it (``latentspace.model.vae.loss_terms``):
 ELBO(x) = mean_i log p(x|z_i) - KL(Q(z|x) || P(z)). Log-likelihoods are in nats per image
 under the model's Bernoulli decoder with grey-level targets, as in training.
+
+The training's own evaluation of the test ELBO (``latentspace.training.loop.evaluate``)
+draws one z per image. Both estimate the same mean; the one-draw estimate carries a
+sampling error whose standard deviation, given the images, is
+sqrt(mean_x Var_z[log p(x|z)] / N), which the k draws per image here estimate
+(``elbo_one_draw_standard_error_nats``): the yardstick for the difference between the two.
 """
 
 from __future__ import annotations
@@ -37,18 +43,33 @@ class LikelihoodEstimates:
     elbo_nats: np.ndarray
     iwae_nats: np.ndarray
     samples_per_image: int
+    # Per image, the variance over its draws of log p(x|z) (N,); 0 with one draw.
+    log_likelihood_draw_variance: np.ndarray | None = None
 
     def summary(self) -> dict:
-        """Means over the images and the standard error of the IWAE mean."""
+        """Means over the images, the standard error of the IWAE mean and that of a one-draw ELBO."""
         count = len(self.iwae_nats)
         spread = float(self.iwae_nats.std(ddof=1)) if count > 1 else 0.0
-        return {
+        summary = {
             "test_elbo_nats": float(self.elbo_nats.mean()),
             "test_iwae_nats": float(self.iwae_nats.mean()),
             "test_iwae_standard_error_nats": spread / math.sqrt(count),
             "iwae_minus_elbo_nats": float((self.iwae_nats - self.elbo_nats).mean()),
             "iwae_samples": self.samples_per_image,
         }
+        if self.log_likelihood_draw_variance is not None:
+            summary["elbo_one_draw_standard_error_nats"] = one_draw_standard_error(self.log_likelihood_draw_variance)
+        return summary
+
+
+def one_draw_standard_error(draw_variance: np.ndarray) -> float:
+    """Sampling error (standard deviation) of an ELBO averaged over N images with one draw each.
+
+    ``draw_variance`` (N,) is each image's variance over draws of log p(x|z); the KL term is
+    exact, so it adds none: sqrt(sum_x Var_x / N^2).
+    """
+    draw_variance = np.asarray(draw_variance, dtype=float)
+    return float(math.sqrt(draw_variance.sum()) / len(draw_variance))
 
 
 def log_importance_weights(
@@ -88,7 +109,7 @@ def estimate_log_likelihood(
     latent_dim = model.config.latent_dim
     generator = torch.Generator(device=x.device).manual_seed(seed)
     images_per_batch = max(1, rows_per_batch // samples_per_image)
-    elbo_parts, iwae_parts = [], []
+    elbo_parts, iwae_parts, variance_parts = [], [], []
     for start in range(0, len(x), images_per_batch):
         batch = x[start : start + images_per_batch]                     # (B, 784)
         noise = torch.randn(
@@ -97,8 +118,10 @@ def estimate_log_likelihood(
         log_weights, log_likelihood, kl = log_importance_weights(model, batch, noise)
         iwae_parts.append(torch.logsumexp(log_weights, dim=1) - math.log(samples_per_image))  # (B,)
         elbo_parts.append(log_likelihood.mean(dim=1) - kl)              # (B,)
+        variance_parts.append(log_likelihood.var(dim=1, unbiased=samples_per_image > 1))  # (B,)
     return LikelihoodEstimates(
         torch.cat(elbo_parts).cpu().double().numpy(),
         torch.cat(iwae_parts).cpu().double().numpy(),
         samples_per_image,
+        torch.cat(variance_parts).cpu().double().numpy(),
     )

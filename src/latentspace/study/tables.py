@@ -7,7 +7,8 @@ the sign of an interval (+1 all above 0, -1 all below, 0 when it holds 0) and it
 interval over the pairs, or over trainings and pairs, holds 0; two replicates are too few;
 another training run could show the other sign: :func:`verdict`), where a norm
 lies against the range of the prior's draws ("below", "within", "above"), how many units
-carry most of the KL. The English sentences are the site's templates
+carry the KL and how many dimensions that says the model uses, how the training codes' share
+of Figure 2's square compares with the prior's mass there. The English sentences are the site's templates
 (``site_templates/partials/study_reading.html.j2``), which branch on these values; this
 module holds no prose, so rewording a sentence changes no table. Functions here take and return Python objects and text, apart from the readers
 of the study's own files (``read_*``), which check what they read and name a damaged file
@@ -33,16 +34,23 @@ MIDPOINT_COLUMNS = (
     "gap_mean", "gap_ci_low", "gap_ci_high", "minus_lerp_mean", "minus_lerp_ci_low", "minus_lerp_ci_high",
 )
 MODEL_COLUMNS = (
-    "latent_dim", "test_size", "test_elbo_nats", "test_iwae_nats", "test_iwae_standard_error_nats", "iwae_minus_elbo_nats",
-    "iwae_samples", "kl_nats", "active_units", "active_unit_threshold", "shell_radius",
+    "latent_dim", "test_size", "test_elbo_nats", "elbo_one_draw_standard_error_nats", "test_iwae_nats",
+    "test_iwae_standard_error_nats", "iwae_minus_elbo_nats", "iwae_samples", "kl_nats", "active_units",
+    "active_unit_threshold", "units_above_kl_threshold", "kl_unit_threshold_nats", "units_for_half_kl",
+    "units_for_90pct_kl", "shell_radius",
     "prior_draw_norm_ratio_q05", "prior_draw_norm_ratio_q50", "prior_draw_norm_ratio_q95",
     "posterior_draw_norm_ratio_q05", "posterior_draw_norm_ratio_q50", "posterior_draw_norm_ratio_q95",
     "posterior_mean_norm_ratio_q05", "posterior_mean_norm_ratio_q50", "posterior_mean_norm_ratio_q95",
 )
 TEXT_COLUMNS = ("source", "method", "metric")
-# The summary counts the units that carry this share of the model's KL.
+# The summary counts the units that carry this share of the model's KL (and half of it).
 KL_SHARE = 0.9
-INTEGER_COLUMNS = ("latent_dim", "test_size", "iwae_samples", "active_units")
+# A unit whose KL term exceeds this many nats (averaged over the test digits) carries
+# information the decoder uses; Burda et al.'s activity test (variance of the posterior
+# mean above 0.01) passes units that carry far less.
+KL_UNIT_THRESHOLD_NATS = 0.1
+INTEGER_COLUMNS = ("latent_dim", "test_size", "iwae_samples", "active_units", "units_above_kl_threshold",
+                   "units_for_half_kl", "units_for_90pct_kl")
 
 
 # --------------------------------------------------------------------------
@@ -113,6 +121,7 @@ def read_summary(path) -> dict:
 def model_row(statistics: dict) -> dict:
     """One row of the models table from a model's statistics (latent_norms.model_statistics)."""
     row = {column: statistics[column] for column in MODEL_COLUMNS if column in statistics}
+    row.update(kl_unit_counts(statistics["kl_per_dim_nats"]))
     for population, quantiles in statistics["norm_ratio_quantiles"].items():
         for name in ("q05", "q50", "q95"):
             row[f"{population}_norm_ratio_{name}"] = quantiles[name]
@@ -227,6 +236,61 @@ def units_for_kl_share(kl_per_dim_nats: list[float], share: float = KL_SHARE) ->
     return next((rank + 1 for rank, value in enumerate(itertools.accumulate(kl)) if value >= share * total), len(kl))
 
 
+def kl_unit_counts(kl_per_dim_nats: list[float]) -> dict:
+    """How many units carry the KL: for half of it, for KL_SHARE of it, and above KL_UNIT_THRESHOLD_NATS."""
+    return {
+        "units_above_kl_threshold": sum(1 for value in kl_per_dim_nats if value > KL_UNIT_THRESHOLD_NATS),
+        "kl_unit_threshold_nats": KL_UNIT_THRESHOLD_NATS,
+        "units_for_half_kl": units_for_kl_share(kl_per_dim_nats, 0.5),
+        "units_for_90pct_kl": units_for_kl_share(kl_per_dim_nats, KL_SHARE),
+    }
+
+
+def kl_spectrum(kl_per_dim_nats: list[float], active_units: int) -> dict:
+    """The KL per unit, sorted, and what it says about how many dimensions the model uses
+    (the counts themselves are :func:`kl_unit_counts`', in the model's row).
+
+    ``usage``: "all" when every unit that passes the activity test also carries more than
+    KL_UNIT_THRESHOLD_NATS; "few" when fewer units carry that much than pass the test, and
+    at least as many as carry half the KL (the model uses about ``units_for_half_kl`` to
+    ``units_above_kl_threshold`` dimensions); "thin" when fewer units carry that much than
+    it takes to hold half the KL (the KL is spread thin over many units).
+    """
+    kl = sorted((float(value) for value in kl_per_dim_nats), reverse=True)
+    counts = kl_unit_counts(kl)
+    above, half = counts["units_above_kl_threshold"], counts["units_for_half_kl"]
+    rest = kl[above:]
+    usage = "all" if above >= active_units else "few" if above >= half else "thin"
+    return {
+        "sorted_kl_per_dim_nats": kl,
+        "kl_total_nats": sum(kl),
+        "kl_above_threshold_nats": sum(kl[:above]),
+        "kl_of_half_units_nats": sum(kl[:half]),
+        "rest_kl_min_nats": min(rest) if rest else None,
+        "rest_kl_max_nats": max(rest) if rest else None,
+        "usage": usage,
+    }
+
+
+def share_against(share: float, count: int, reference: float, confidence_level: float) -> dict:
+    """A measured share of ``count`` items with its Wilson interval, and its place against ``reference``:
+    "above" (the whole interval above it), "below", or "same" (the interval holds it)."""
+    low, high = wilson_interval(round(share * count), count, confidence_level)
+    return {"share": share, "ci_low": low, "ci_high": high,
+            "place": "above" if low > reference else "below" if high < reference else "same"}
+
+
+def grid_square_verdicts(grid_square: dict, train_size: int, confidence_level: float) -> dict:
+    """Figure 2's square: the prior's mass in it, and the training codes' shares against that mass."""
+    return {
+        "extent": grid_square["extent"],
+        "prior_share": grid_square["prior_share"],
+        **{population: share_against(grid_square[f"{population}_share"], train_size, grid_square["prior_share"],
+                                     confidence_level)
+           for population in ("posterior_mean", "posterior_draw")},
+    }
+
+
 def midpoint_with_verdicts(row: dict, model: dict) -> dict:
     """A midpoint row with its verdicts: signs of the gap and of the difference to lerp; shell place of a norm.
 
@@ -246,14 +310,23 @@ def midpoint_with_verdicts(row: dict, model: dict) -> dict:
     return row
 
 
-def model_with_verdicts(statistics: dict) -> dict:
-    """A model's row of the summary: the table's columns, the KL per unit and where its codes lie."""
+def model_with_verdicts(statistics: dict, confidence_level: float = 0.95) -> dict:
+    """A model's row of the summary: the table's columns, the KL per unit and its spectrum, where its
+    codes lie, and where its training digits' codes lie (``training_codes``, when measured)."""
     row = {**model_row(statistics), "kl_per_dim_nats": statistics["kl_per_dim_nats"]}
     row["kl_share"] = KL_SHARE
     row["units_for_kl_share"] = units_for_kl_share(statistics["kl_per_dim_nats"])
     row["kl_total_nats"] = sum(statistics["kl_per_dim_nats"])
+    row["kl_spectrum"] = kl_spectrum(statistics["kl_per_dim_nats"], statistics["active_units"])
     row["posterior_mean_place"] = shell_place(row, row["posterior_mean_norm_ratio_q50"])
     row["posterior_draw_place"] = shell_place(row, row["posterior_draw_norm_ratio_q50"])
+    codes = statistics.get("training_codes")
+    if codes is not None:
+        row["training_codes"] = {key: value for key, value in codes.items() if key != "grid_square"}
+        if "grid_square" in codes:
+            row["training_codes"]["grid_square"] = grid_square_verdicts(
+                codes["grid_square"], codes["train_size"], confidence_level
+            )
     return row
 
 
@@ -303,7 +376,8 @@ def build_summary(
     if incomplete:
         raise ValueError(f"build_summary: latent size {incomplete[0]} lacks the statistics of some replicate")
     latent_dims = sorted(per_dim)
-    models = [model_with_verdicts(across_replicates.mean_statistics([per_dim[dim][r] for r in range(replicate_count)]))
+    models = [model_with_verdicts(across_replicates.mean_statistics([per_dim[dim][r] for r in range(replicate_count)]),
+                                  level)
               for dim in latent_dims]
     by_dim = {model["latent_dim"]: model for model in models}
     gathered = (midpoint_rows if replicate_count == 1
@@ -410,7 +484,3 @@ def replicates_section(
         "verdicts": verdicts,
     }
 
-
-def summary_midpoints(summary: dict) -> Midpoints:
-    """The summary's midpoint rows, indexed."""
-    return Midpoints(summary["midpoints"])
