@@ -313,7 +313,7 @@ def test_lerp_in_the_plane_verdict():
     assert costs["verdict"] == "costs" and costs["losses"] == ["prior", "encoded"]
     level = {(2, "prior"): (0.0, -0.02, 0.02), (2, "encoded"): (0.01, -0.01, 0.03)}
     assert verdict(summary_for(gaps=level), 2) | {"gaps": None} == {
-        "verdict": "fine", "gaps": None, "losses": [], "beaten": []}
+        "verdict": "fine", "gaps": None, "losses": [], "beaten": [], "withheld": False}
     beaten = verdict(summary_for({(2, "prior", "distribution_matched"): (0.05, 0.01, 0.08)}, gaps=level), 2)
     assert beaten["verdict"] == "costs" and [(b["method"], b["source"]) for b in beaten["beaten"]] == [
         ("distribution_matched", "prior")]
@@ -386,8 +386,10 @@ REPLICATED_RUNS = {
     # Three models agree that slerp scores lower (against the article); the lerp gap's interval holds 0.
     "three, slerp lower": ([{STUDIED: -0.3}, {STUDIED: -0.25}, {STUDIED: -0.35}],
                            [{(STUDIED, "prior", "lerp"): gap} for gap in (0.2, -0.05, 0.0)]),
-    # Each model alone measurably better; across the three, the interval holds 0.
-    "three, spread": ([{STUDIED: 0.2}, {STUDIED: 0.01}, {STUDIED: 0.1}], None),
+    # Each model alone measurably better; across the three, the interval holds 0. Lerp's gaps at
+    # z = 2 (section 7's plane) likewise: each model's measurable, of both signs across them.
+    "three, spread": ([{STUDIED: 0.2}, {STUDIED: 0.01}, {STUDIED: 0.1}],
+                      [{(2, "prior", "lerp"): gap, (2, "encoded", "lerp"): gap} for gap in (0.1, -0.1, 0.02)]),
     # Two models far above 0, the interval across them excludes 0: still no verdict from two.
     "two": ([{STUDIED: 0.3}, {STUDIED: 0.31}], [{(STUDIED, "prior", "lerp"): gap} for gap in (0.2, 0.21)]),
 }
@@ -476,6 +478,25 @@ def test_an_interval_over_trainings_that_holds_zero_blames_the_trainings_not_the
     reading = sentence(text, "Between prior draws at z = 50")
     assert "slerp changes it by" in reading and "across the 3 trained models and the pairs holds 0" in reading
     assert "no measurable difference over 40 pairs" not in text
+    # Section 7's plane: lerp's gaps at z = 2 hold 0 across the trainings, and the sentence says so.
+    assert value_of(study, 2, "prior", "lerp", "gap")["reason"] == "trainings_hold_zero"
+    plane = sentence(text, "In two dimensions this run finds it harmless")
+    assert "lose no measurable confidence against their endpoints over 40 pairs and 3 trained models (every number " \
+           "the mean over the models, every interval covering their training as well as the pairs)" in plane
+
+
+def test_the_plane_sentence_states_a_cost_that_one_model_could_reverse():
+    study, text = replicated_run("five, one of the other sign")
+    encoded_gap = value_of(study, 2, "encoded", "lerp", "gap")
+    assert (encoded_gap["sign"], encoded_gap["reason"]) == (-1, "other_sign_possible")
+    plane = sentence(text, "Even in two dimensions it has a cost in this run")
+    assert "at z = 2, over 40 pairs and 5 trained models (every number the mean over the models" in plane
+    encoded = plane.split("between prior draws")[1]
+    assert f"between encoded test digits, though a single trained model can show the other sign (the 95% prediction " \
+           f"interval of another training run, judged on these pairs, is {prediction_text(encoded_gap)})" in encoded
+    prior_gap = value_of(study, 2, "prior", "lerp", "gap")
+    assert prior_gap["reason"] == "measured"
+    assert f"would show the same sign (95% prediction interval {prediction_text(prior_gap)})" in plane
 
 
 def test_two_trained_models_give_intervals_and_no_verdict():
@@ -491,6 +512,11 @@ def test_two_trained_models_give_intervals_and_no_verdict():
     assert "gives no verdict on whether its midpoints are more confident" in sentence(text, "For prior draws, slerp gives")
     assert "2 trained models are too few for a verdict" in text and "prediction interval" not in text
     assert "measurably more confident" not in text and "a measurable drop" not in text
+    # Section 7's plane: no "harmless" from two models whose signs are all withheld.
+    plane = sentence(text, "Whether it costs anything in two dimensions this run does not judge")
+    assert "2 trained models are too few for a verdict (it takes 3)" in plane
+    assert "between prior draws" in plane and "over 40 pairs and 2 trained models" in plane
+    assert "harmless" not in text and "it has a cost" not in text
 
 
 # --- every number names its source ---------------------------------------------------------

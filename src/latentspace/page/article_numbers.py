@@ -222,8 +222,9 @@ def lerp_in_plane(study: dict | None, latent_dim: int) -> dict | None:
     ``verdict``: "fine" when lerp's midpoints lose no measurable confidence against their
     endpoints for either kind of pair and no other path beats lerp measurably; "costs"
     otherwise. ``losses`` lists the sources whose lerp gap is measurably negative,
-    ``beaten`` the (method, source) pairs whose difference to lerp is measurably positive.
-    None where the study does not include the size.
+    ``beaten`` the (method, source) pairs whose difference to lerp is measurably positive;
+    ``withheld``: too few replicates for a verdict (the signs are then all 0, and the page
+    says so instead of "harmless"). None where the study does not include the size.
     """
     if not _studied(study, latent_dim):
         return None
@@ -235,7 +236,8 @@ def lerp_in_plane(study: dict | None, latent_dim: int) -> dict | None:
         for method in METHODS if method != BASELINE_METHOD for source in SOURCES
         if midpoints(latent_dim, source, method, CONFIDENCE)["minus_lerp"]["sign"] > 0
     ]
-    return {"verdict": "costs" if losses or beaten else "fine", "gaps": gaps, "losses": losses, "beaten": beaten}
+    return {"verdict": "costs" if losses or beaten else "fine", "gaps": gaps, "losses": losses, "beaten": beaten,
+            "withheld": verdicts_withheld(study)}
 
 
 def blur_evidence(study: dict | None, model: dict | None, lerp_midpoint_norm_ratio: float) -> dict | None:
