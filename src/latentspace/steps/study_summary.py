@@ -151,7 +151,8 @@ def add_geodesics(summary: dict, geodesic_settings: dict, files: Files, count: i
                "--geodesic-pairs": files.geodesic_pairs}
     readers = {"--geodesic-midpoints": read_midpoint_table, "--geodesic-comparisons": read_comparison_table,
                "--geodesic-pairs": read_geodesic_pairs}
-    by_replicate = {option: _by_replicate(values, option, readers[option]) for option, values in options.items()}
+    by_replicate = {option: _by_replicate(values, option, lambda path, _, read=readers[option]: read(path))
+                    for option, values in options.items()}
     for option, found in by_replicate.items():
         if sorted(found) != list(range(count)):
             raise LatentspaceError(f"{option}: expected replicates 0 to {count - 1}, got {sorted(found)}")
