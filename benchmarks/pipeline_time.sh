@@ -6,9 +6,11 @@
 #   benchmarks/pipeline_time.sh [WORKDIR]     (default: a new temporary folder)
 #
 # Targets: at most 150 s on a 2-core CPU; and, summed over the benchmark files of that
-# run, the job-seconds of every step other than `train` and `study_classifier` at most
-# 0.6 times those of `train` (start-up, torch's import above all, is most of a small
-# step's time). Run it with the repository's environment active (snakemake and the
+# run, the job-seconds of every step other than `train`, `study_classifier` and
+# `study_geodesic` at most 0.6 times those of `train` (start-up, torch's import above all,
+# is most of a small step's time), and those of the `study_geodesic` jobs (one per latent
+# size: the geodesics of every pair and the lengths of every path) at most 0.3 times those
+# of `train`. Run it with the repository's environment active (snakemake and the
 # latentspace package on PATH).
 set -euo pipefail
 
@@ -37,11 +39,16 @@ for tsv in results/benchmarks/*.tsv; do
 done | awk '
     $1 ~ /^train_/ { train += $2; train_jobs++; next }
     $1 == "study_classifier" { classifier += $2; next }
+    $1 ~ /^study_geodesic_z/ { geodesic += $2; geodesic_jobs++; next }
     { other += $2; other_jobs++ }
     END {
         printf "train: %.1f s (%d jobs); study_classifier: %.1f s; every other step: %.1f s (%d jobs)\n", train, train_jobs, classifier, other, other_jobs
         printf "other / train: %.2f (target: at most 0.60)\n", other / train
+        printf "study_geodesic: %.1f s (%d jobs); study_geodesic / train: %.2f (target: at most 0.30)\n", geodesic, geodesic_jobs, geodesic / train
     }'
+
+echo "== the magnification map of the z = 2 plane (target: under 5 s)"
+grep -h "magnification factor at" results/logs/study/geodesic_plane.log
 
 echo "== jobs planned after changing figures.ball_volume.max_dim (20 -> 21)"
 sed 's/^    max_dim: 20$/    max_dim: 21/' config.yaml > changed.yaml

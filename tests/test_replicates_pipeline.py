@@ -20,7 +20,7 @@ from latentspace.training.replicates import training_seed
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
 STUDY_DIMS = sorted(dim for dim in REDUCED["latent_dims"] if dim >= 2)
 # What only the new replicates need, and what gathers every replicate (and shows the run).
-NEW_JOBS = {"train_replicate", "study_model_replicate", "study_interpolation_replicate"}
+NEW_JOBS = {"train_replicate", "study_model_replicate", "study_interpolation_replicate", "study_geodesic_replicate"}
 GATHERING_JOBS = {"study_summary", "study_path_figures", "study_midpoint_figure", "study_norm_figure",
                   "study_kl_figure", "study_replicate_figure", "site", "all"}
 
@@ -109,3 +109,15 @@ def test_the_one_replicate_page_says_what_its_intervals_cover(pipeline_run):
     assert "one trained model" in note and "configs/replicates.yaml" in note
     summary = json.loads((pipeline_run / "results" / "study" / "study_summary.json").read_text())
     assert summary["replicates"]["count"] == 1 and summary["replicates"]["interval_covers"] == "pairs of one trained model"
+
+
+def test_the_geodesics_are_given_across_replicates(replicates_run):
+    summary = json.loads((replicates_run["workdir"] / "results" / "study" / "study_summary.json").read_text())
+    geodesics = summary["geodesics"]
+    assert geodesics["solver"]["pairs"] == REPLICATES * len(STUDY_DIMS) * 2 * REDUCED["study"]["pairs"]
+    for size in geodesics["sizes"]:
+        for source in size["sources"]:
+            for versus in source["versus"].values():
+                for value in (versus["ratio"], versus["judge"]):
+                    assert len(value["replicates"]) == REPLICATES
+                    assert value["ci_low"] <= value["mean"] <= value["ci_high"]

@@ -151,7 +151,7 @@ def test_a_rules_options_parse_back_to_the_settings_they_came_from(step, kind, g
     words a rule renders from it give the step exactly those values."""
     config = effective_config(REPO_ROOT / "config.yaml")
     sections = [config, *[value for value in config.values() if isinstance(value, dict)],
-                *config["figures"].values(), config["study"]["classifier"]]
+                *config["figures"].values(), config["study"]["classifier"], config["study"]["geodesic"]]
     values = {}
     for name in (field.name for field in setting_fields(group)):
         values[name] = RULE_ONLY.get(name, next((section[name] for section in sections if name in section), None))

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlparse
 import jinja2
 import numpy as np
 import pytest
-from test_study_tables import summary_for
+from test_geodesic_tables import with_geodesics
 import yaml
 
 from conftest import REPO_ROOT, run_snakemake
@@ -63,12 +63,14 @@ STILL_ASSETS = {
     "study_kl_spectrum": "svg",
     "study_midpoint_gaps": "svg",
     "study_replicate_midpoints": "svg",
+    "study_geodesic_plane": "svg",
+    "study_geodesic_digits": "png",
     **{f"study_path_{metric}": "svg" for metric in (
         "latent_norm_ratio", "classifier_confidence", "classifier_entropy_nats",
         "prior_log_density_nats", "nearest_train_distance",
     )},
 }
-STUDY_TABLES = ("study_models", "study_path_metrics", "study_midpoints")
+STUDY_TABLES = ("study_models", "study_path_metrics", "study_midpoints", "study_geodesic_comparisons")
 ANIMATIONS = ("f03_spiral_2d", "f07_sphere_spiral_10d")
 # The only addresses outside the site the page may link to (never load): the references' own.
 REFERENCES = site_builder.parse_references((TEMPLATES / "references.yaml").read_text(encoding="utf-8"),
@@ -382,7 +384,7 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = (), study: dict | None 
                    lerp_midpoint_norm_ratio: float = 15.5 / 500**0.5, reconstruction: dict | None = None) -> list[str]:
     """Small stand-ins for the pipeline's outputs, and the `latentspace site` arguments that use them.
 
-    ``study`` replaces the study's summary (summary_for()), ``f11_latent_dim`` the size of F11's
+    ``study`` replaces the study's summary (summary_for() with its geodesics), ``f11_latent_dim`` the size of F11's
     model, ``reconstruction`` maps a latent size to its model's reconstruction term.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -413,7 +415,7 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = (), study: dict | None 
         [step / 9 for step in range(10)])}
     (folder / "f11_pair_scores.json").write_text(json.dumps(scores))
     assets["study_f11_pair_scores"] = folder / "f11_pair_scores.json"
-    (folder / "study_summary.json").write_text(json.dumps(study or summary_for()))
+    (folder / "study_summary.json").write_text(json.dumps(study or with_geodesics()))
     assets["study_summary"] = folder / "study_summary.json"
     for name in STUDY_TABLES:
         (folder / f"{name}.csv").write_text("latent_dim,value\n2,1.0\n")
@@ -431,7 +433,9 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = (), study: dict | None 
     (folder / "train.tsv").write_text(BENCHMARK_TSV)
     config = {"seed": 3, "latent_dims": [2, 10], "replicates": 1, "model": {"hidden_dims": [64]},
               "train": {"epochs": 3, "batch_size": 128, "learning_rate": 0.001},
-              "figures": {"latent_grid": {"extent": 2.0, "steps": 2}}, "study": {"confidence_level": 0.95}}
+              "figures": {"latent_grid": {"extent": 2.0, "steps": 2}},
+              "study": {"confidence_level": 0.95, "path_steps": 5,
+                        "geodesic": {"points": 17, "figure_pairs": 2, "plane_extent": 3.0, "plane_steps": 121}}}
     arguments += ["--benchmark", f"train (latent_dim 2)={folder / 'train.tsv'}", "--run-config-json", json.dumps(config)]
     arguments += ["--figure-latent-dim", "f02_latent_grid=2", "--figure-latent-dim", "f07_sphere_spiral_10d=10",
                   "--figure-latent-dim", f"f11_interpolation_500d={f11_latent_dim}",

@@ -16,7 +16,7 @@ from conftest import REDUCED_CONFIG, effective_config, snakemake_env
 from page_text import page_text
 from latentspace.files.datasets import images_to_vectors, load_dataset
 from latentspace.study.classifier import load_classifier
-from latentspace.study.labels import METHODS, METRICS, SOURCES
+from latentspace.study.labels import ALL_METHODS, METRICS, SOURCES
 from latentspace.study.tables import MIDPOINT_COLUMNS, MODEL_COLUMNS, PATH_COLUMNS
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
@@ -40,10 +40,11 @@ def test_study_tables_have_their_columns_and_rows(pipeline_run):
         assert int(row["iwae_samples"]) == STUDY["iwae_samples"]
     columns, paths = read_csv(study / "study_path_metrics.csv")
     assert tuple(columns) == PATH_COLUMNS
-    assert len(paths) == len(STUDY_DIMS) * len(SOURCES) * len(METHODS) * len(METRICS) * STUDY["path_steps"]
+    # lerp, slerp, distribution-matched, and the geodesic's rows (study-geodesic)
+    assert len(paths) == len(STUDY_DIMS) * len(SOURCES) * len(ALL_METHODS) * len(METRICS) * STUDY["path_steps"]
     columns, midpoints = read_csv(study / "study_midpoints.csv")
     assert tuple(columns) == MIDPOINT_COLUMNS
-    assert len(midpoints) == len(STUDY_DIMS) * len(SOURCES) * len(METHODS) * len(METRICS)
+    assert len(midpoints) == len(STUDY_DIMS) * len(SOURCES) * len(ALL_METHODS) * len(METRICS)
 
 
 def test_study_summary_reports_the_classifier_and_its_verdicts(pipeline_run):

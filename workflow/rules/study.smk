@@ -11,6 +11,7 @@
 from latentspace.study.labels import METRICS as STUDY_METRICS
 
 STUDY = config["study"]
+GEODESIC = STUDY["geodesic"]
 STUDY_DIR = "results/study"
 # slerp needs at least two dimensions; a 1-D model is trained but not studied.
 STUDY_LATENT_DIMS = [dim for dim in LATENT_DIMS if dim >= 2]
@@ -33,6 +34,18 @@ SITE_ASSETS["study_kl_spectrum"] = "results/figures/study_kl_spectrum.svg"
 SITE_ASSETS["study_f11_pair_scores"] = f"{STUDY_DIR}/f11_pair_scores.json"
 SITE_ASSETS["study_replicate_midpoints"] = (
     "results/figures/study_replicate_midpoints.svg"
+)
+SITE_ASSETS["study_geodesic_comparisons"] = (
+    f"{STUDY_DIR}/study_geodesic_comparisons.csv"
+)
+SITE_ASSETS["study_geodesic_plane"] = "results/figures/study_geodesic_plane.svg"
+SITE_ASSETS["study_geodesic_digits"] = "results/figures/study_geodesic_digits.png"
+# The geodesic figures draw the models the article's figures decode: the z = 2 plane (F2, F3),
+# and the digits of the z = 10 (F7) and z = 500 (F11) models; those are trained whatever the
+# study's sizes, and their geodesics are solved for the figures when the study leaves them out.
+GEODESIC_DIGIT_DIMS = [SPHERE_SPIRAL_LATENT_DIM, INTERPOLATION_LATENT_DIM]
+BENCHMARK_WILDCARD_VALUES[("study_geodesic", "study_dim")] = sorted(
+    set(STUDY_LATENT_DIMS) | {2, *GEODESIC_DIGIT_DIMS}
 )
 
 
@@ -157,6 +170,14 @@ use rule study_interpolation as study_interpolation_replicate with:
         replicate=r"[1-9]\d*",
 
 
+# The geodesic files the summary gathers from every replicate: {option: file name}.
+GEODESIC_SUMMARY_FILES = {
+    "geodesic_midpoints": "geodesic_midpoints.csv",
+    "geodesic_comparisons": "geodesic_comparisons.csv",
+    "geodesic_pairs": "geodesic_pairs.npz",
+}
+
+
 rule study_summary:
     input:
         statistics=expand(
@@ -181,6 +202,16 @@ rule study_summary:
             path.split("=", 1)[1]
             for path in replicate_study_files("midpoint_pairs.npz", first=0)
         ],
+        # The geodesics of every replicate (study_geodesic): their rows join the tables.
+        geodesic_paths=expand(
+            "results/study/z{study_dim}/geodesic_path_metrics.csv",
+            study_dim=STUDY_LATENT_DIMS,
+        ),
+        geodesic_files=[
+            path.split("=", 1)[1]
+            for name in GEODESIC_SUMMARY_FILES.values()
+            for path in replicate_study_files(name, first=0)
+        ],
         classifier=CLASSIFIER_METRICS,
     output:
         summary=SITE_ASSETS["study_summary"],
@@ -195,6 +226,7 @@ rule study_summary:
             caption="../../site_templates/captions/study_midpoints.rst",
             category="Study",
         ),
+        comparisons=SITE_ASSETS["study_geodesic_comparisons"],
     log:
         "results/logs/study/summary.log",
         provenance=provenance_record("study_summary"),
@@ -202,7 +234,7 @@ rule study_summary:
         "results/benchmarks/study_summary.tsv"
     localrule: True
     params:
-        options=step_options("study-summary", config, STUDY),
+        options=step_options("study-summary", config, STUDY, GEODESIC),
         files=lambda wildcards, input: file_options(
             statistics=input.statistics,
             path_metrics=input.paths,
@@ -210,6 +242,11 @@ rule study_summary:
             replicate_statistics=replicate_study_files("model_statistics.json"),
             replicate_midpoints=replicate_study_files("midpoints.csv"),
             midpoint_pairs=replicate_study_files("midpoint_pairs.npz", first=0),
+            geodesic_paths=input.geodesic_paths,
+            **{
+                option: replicate_study_files(name, first=0)
+                for option, name in GEODESIC_SUMMARY_FILES.items()
+            },
         ),
         code=step_source_hash("study-summary"),
     shell:
@@ -217,7 +254,7 @@ rule study_summary:
             "python -m latentspace study-summary {params.options} {params.files}"
             " --classifier-metrics {input.classifier}"
             " --summary-out {output.summary} --models-out {output.models} --paths-out {output.paths}"
-            " --midpoints-out {output.midpoints}"
+            " --midpoints-out {output.midpoints} --comparisons-out {output.comparisons}"
         )
 
 
@@ -367,4 +404,118 @@ rule study_replicate_figure:
     shell:
         step_command(
             "python -m latentspace study-replicate-figure --summary {input} --output {output}"
+        )
+
+
+# The fourth path: every pair of the study joined by its geodesic under the decoder's
+# pulled-back Fisher-Rao metric (latentspace.study.geodesic_quality), and every path of every
+# method measured in that metric. Its own job per model, beside study_interpolation: changing
+# study.geodesic re-runs these, the summary, the figures and the site, never the other scores.
+rule study_geodesic:
+    input:
+        model=model_file("{study_dim}", "model.pt"),
+        data=DATASET,
+        classifier=CLASSIFIER_MODEL,
+    output:
+        paths="results/study/z{study_dim}/geodesic_path_metrics.csv",
+        midpoints="results/study/z{study_dim}/geodesic_midpoints.csv",
+        comparisons="results/study/z{study_dim}/geodesic_comparisons.csv",
+        pairs="results/study/z{study_dim}/geodesic_pairs.npz",
+        examples="results/study/z{study_dim}/geodesic_examples.npz",
+    log:
+        "results/logs/study/geodesic_z{study_dim}.log",
+        provenance=provenance_record("study_geodesic_z{study_dim}"),
+    benchmark:
+        "results/benchmarks/study_geodesic_z{study_dim}.tsv"
+    wildcard_constraints:
+        study_dim=r"\d+",
+    threads: STUDY["threads"]
+    params:
+        options=lambda wildcards, threads: step_options(
+            "study-geodesic",
+            STUDY,
+            GEODESIC,
+            seed=config["seed"],
+            device=config["device"],
+            threads=threads,
+        ),
+        code=step_source_hash("study-geodesic"),
+    shell:
+        step_command(
+            "python -m latentspace study-geodesic {params.options} --model {input.model}"
+            " --data {input.data} --classifier {input.classifier}"
+            " --paths-out {output.paths} --midpoints-out {output.midpoints}"
+            " --comparisons-out {output.comparisons} --pairs-out {output.pairs}"
+            " --examples-out {output.examples}"
+        )
+
+
+use rule study_geodesic as study_geodesic_replicate with:
+    input:
+        model=replicate_model_file("{study_dim}", "{replicate}", "model.pt"),
+        data=DATASET,
+        classifier=CLASSIFIER_MODEL,
+    output:
+        paths=study_file("{study_dim}", "{replicate}", "geodesic_path_metrics.csv"),
+        midpoints=study_file("{study_dim}", "{replicate}", "geodesic_midpoints.csv"),
+        comparisons=study_file("{study_dim}", "{replicate}", "geodesic_comparisons.csv"),
+        pairs=study_file("{study_dim}", "{replicate}", "geodesic_pairs.npz"),
+        examples=study_file("{study_dim}", "{replicate}", "geodesic_examples.npz"),
+    log:
+        "results/logs/study/geodesic_z{study_dim}_replicate{replicate}.log",
+        provenance=provenance_record("study_geodesic_z{study_dim}_replicate{replicate}"),
+    benchmark:
+        "results/benchmarks/study_geodesic_z{study_dim}_replicate{replicate}.tsv"
+    wildcard_constraints:
+        study_dim=r"\d+",
+        replicate=r"[1-9]\d*",
+
+
+rule study_geodesic_plane:
+    input:
+        model=model_file(2, "model.pt"),
+        examples="results/study/z2/geodesic_examples.npz",
+    output:
+        figure=report(
+            SITE_ASSETS["study_geodesic_plane"],
+            caption="../../site_templates/captions/study_geodesic_plane.rst",
+            category="Study",
+        ),
+        map="results/study/z2/magnification_map.npz",
+    log:
+        "results/logs/study/geodesic_plane.log",
+        provenance=provenance_record("study_geodesic_plane"),
+    benchmark:
+        "results/benchmarks/study_geodesic_plane.tsv"
+    localrule: True
+    params:
+        options=step_options("study-geodesic-plane", GEODESIC, device=config["device"]),
+        code=step_source_hash("study-geodesic-plane"),
+    shell:
+        step_command(
+            "python -m latentspace study-geodesic-plane {params.options} --model {input.model}"
+            " --examples {input.examples} --output {output.figure} --map-out {output.map}"
+        )
+
+
+rule study_geodesic_digits:
+    input:
+        [f"results/study/z{dim}/geodesic_examples.npz" for dim in GEODESIC_DIGIT_DIMS],
+    output:
+        report(
+            SITE_ASSETS["study_geodesic_digits"],
+            caption="../../site_templates/captions/study_geodesic_digits.rst",
+            category="Study",
+        ),
+    log:
+        "results/logs/study/geodesic_digits.log",
+        provenance=provenance_record("study_geodesic_digits"),
+    benchmark:
+        "results/benchmarks/study_geodesic_digits.tsv"
+    localrule: True
+    params:
+        code=step_source_hash("study-geodesic-digits"),
+    shell:
+        step_command(
+            "python -m latentspace study-geodesic-digits --examples {input} --output {output}"
         )

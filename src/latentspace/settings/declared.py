@@ -382,9 +382,66 @@ class ClassifierSection(ClassifierSettings):
 
 
 @dataclass(**GROUP)
+class GeodesicSettings(Settings):
+    points: int = setting(
+        17, minimum=3, maximum=257,
+        description="Points of each discrete geodesic, its two ends included; the curve is straight between them.",
+    )
+    max_iterations: int = setting(
+        200, minimum=1, maximum=100000,
+        description="Iterations of the solver (L-BFGS) per pair at most; a pair that has not met the tolerance by then "
+        "is counted as not converged.",
+    )
+    tolerance: float = setting(
+        0.001, exclusive_minimum=0, exclusive_maximum=1,
+        description="A pair has converged once one iteration lowers its path energy by less than this share of it.",
+    )
+    bending_share: float = setting(
+        0.01, exclusive_minimum=0, maximum=1,
+        description="A geodesic bends only along the latent directions whose eigenvalue of the decoder's mean "
+        "pulled-back metric is at least this share of the largest; along the others it keeps the course of its start.",
+    )
+    length_points: int = setting(
+        33, minimum=3, maximum=4097,
+        description="Points (t evenly spaced) of the fine resampling on which the pulled-back length and energy of "
+        "every path of every method are measured.",
+    )
+    figure_pairs: int = setting(
+        2, minimum=1, maximum=10,
+        description="Pairs of each source (the study's first) whose lerp, slerp and geodesic the figures draw.",
+    )
+
+
+@dataclass(**GROUP)
+class GeodesicRun(GeodesicSettings, InterpolationRun):
+    """What the geodesic study reads: its settings, the study's pairs and intervals, and the seed."""
+
+
+@dataclass(**GROUP)
+class GeodesicPlaneSettings(Settings):
+    plane_extent: float = setting(
+        3.0, exclusive_minimum=0, maximum=100,
+        description="Half-width of the square of the z = 2 plane over which the magnification factor is drawn.",
+    )
+    plane_steps: int = setting(
+        121, minimum=2, maximum=1000, description="Grid points per axis of that map of the magnification factor."
+    )
+
+
+@dataclass(**GROUP)
+class GeodesicSection(GeodesicPlaneSettings, GeodesicSettings):
+    """The shortest paths under the decoder's pulled-back metric, and the map of the z = 2 plane."""
+
+
+@dataclass(**GROUP)
 class StudySection(StudyJobs, LikelihoodSettings, InterpolationStudySettings):
     classifier: ClassifierSection = section(
         ClassifierSection, description="The CNN digit classifier that judges decoded images, trained once on the training split."
+    )
+    geodesic: GeodesicSection = section(
+        GeodesicSection,
+        description="The fourth path: the shortest one under the Fisher-Rao metric of the decoder's pixels, pulled back "
+        "into the latent space, and the length of every path under that metric.",
     )
 
 

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 
 from latentspace.errors import LatentspaceError
 from latentspace.settings.command_line import parse_named_values, file_path
-from latentspace.settings.declared import GROUP, InterpolationStudySettings, LikelihoodSettings, Replicated, Seeded
+from latentspace.settings.declared import (
+    GROUP,
+    GeodesicSettings,
+    InterpolationStudySettings,
+    LikelihoodSettings,
+    Replicated,
+    Seeded,
+)
 
 
 @dataclass(**GROUP)
-class Settings(InterpolationStudySettings, LikelihoodSettings, Seeded, Replicated):
-    """The study's settings that the summary records beside its numbers; the replicates' files must
-    be those of ``replicates`` models (the page reads their number from the summary, its captions
-    from the configuration: one number, checked here)."""
+class Settings(InterpolationStudySettings, LikelihoodSettings, Seeded, Replicated, GeodesicSettings):
+    """The study's settings that the summary records beside its numbers (the geodesics' under
+    ``geodesics``); the replicates' files must be those of ``replicates`` models (the page reads
+    their number from the summary, its captions from the configuration: one number, checked here)."""
 
 
 @dataclass(**GROUP)
@@ -32,17 +40,29 @@ class Files:
         "a per-pair midpoint .npz of any replicate, 0 included (needed from two replicates on)",
         default=(), metavar="REPLICATE=PATH",
     )
+    geodesic_paths: tuple[str, ...] = file_path("each model's geodesic path metrics CSV (study-geodesic)", default=())
+    geodesic_midpoints: tuple[str, ...] = file_path(
+        "a geodesic midpoint CSV of any replicate, 0 included", default=(), metavar="REPLICATE=PATH"
+    )
+    geodesic_comparisons: tuple[str, ...] = file_path(
+        "a geodesic comparison CSV of any replicate, 0 included", default=(), metavar="REPLICATE=PATH"
+    )
+    geodesic_pairs: tuple[str, ...] = file_path(
+        "a geodesic pairs .npz of any replicate, 0 included", default=(), metavar="REPLICATE=PATH"
+    )
     classifier_metrics: str = file_path("the classifier's metrics JSON")
     summary_out: str = file_path("the summary JSON the site renders")
     models_out: str = file_path("the models table (CSV)")
     paths_out: str = file_path("the path metrics table (CSV)")
     midpoints_out: str = file_path("the midpoint table (CSV)")
+    comparisons_out: str = file_path("the geodesic comparison table (CSV), with the geodesic files", default=None)
 
 
 def run(settings: Settings, files: Files) -> None:
     from latentspace.files.atomic import write_text_atomic
     from latentspace.study.across_replicates import check_pair_counts, read_midpoint_pairs
     from latentspace.files.atomic import write_json_atomic
+    from latentspace.study.geodesic_tables import COMPARISON_COLUMNS
     from latentspace.study.tables import (
         MIDPOINT_COLUMNS,
         MODEL_COLUMNS,
@@ -86,9 +106,16 @@ def run(settings: Settings, files: Files) -> None:
                               [f"replicate {replicate}" for replicate in present])
     path_rows = [row for path in files.path_metrics for row in read_path_table(path)]
     midpoint_rows = [row for path in files.midpoints for row in read_midpoint_table(path)]
+    record = settings.as_record()
+    geodesic_settings = {name: record.pop(name) for name in list(record) if name in GEODESIC_SETTING_NAMES}
     summary = build_summary(
-        settings.as_record(), read_classifier_metrics(files.classifier_metrics), statistics, midpoint_rows, others, midpoint_pairs
+        record, read_classifier_metrics(files.classifier_metrics), statistics, midpoint_rows, others, midpoint_pairs
     )
+    comparison_rows = []
+    if files.geodesic_pairs:
+        geodesic_paths, geodesic_midpoints, comparison_rows = add_geodesics(summary, geodesic_settings, files, count)
+        path_rows += geodesic_paths
+        midpoint_rows += geodesic_midpoints
     order = {dim: index for index, dim in enumerate(summary["latent_dims"])}
     by_size = sorted(statistics, key=lambda entry: entry["latent_dim"])
     write_text_atomic(files.models_out, rows_to_csv([model_row(entry) for entry in by_size], MODEL_COLUMNS))
@@ -99,8 +126,54 @@ def run(settings: Settings, files: Files) -> None:
         files.midpoints_out,
         rows_to_csv(sorted(midpoint_rows, key=lambda row: order[row["latent_dim"]]), MIDPOINT_COLUMNS),
     )
+    if comparison_rows:
+        write_text_atomic(
+            files.comparisons_out,
+            rows_to_csv(sorted(comparison_rows, key=lambda row: order[row["latent_dim"]]), COMPARISON_COLUMNS),
+        )
     write_json_atomic(files.summary_out, summary)
     print(f"study summary of latent sizes {', '.join(map(str, summary['latent_dims']))} written", file=sys.stderr)
+
+
+GEODESIC_SETTING_NAMES = frozenset(field.name for field in dataclasses.fields(GeodesicSettings))
+
+
+def add_geodesics(summary: dict, geodesic_settings: dict, files: Files, count: int) -> tuple[list, list, list]:
+    """Put the geodesics into ``summary`` (its ``geodesics``, and their rows among its ``midpoints``).
+
+    Returns replicate 0's geodesic path, midpoint and comparison rows, for the gathered tables.
+    """
+    from latentspace.study.labels import PULLBACK_METRIC
+    from latentspace.study.geodesic_tables import geodesic_summary, read_comparison_table, read_geodesic_pairs
+    from latentspace.study.tables import read_midpoint_table, read_path_table
+
+    options = {"--geodesic-midpoints": files.geodesic_midpoints, "--geodesic-comparisons": files.geodesic_comparisons,
+               "--geodesic-pairs": files.geodesic_pairs}
+    readers = {"--geodesic-midpoints": read_midpoint_table, "--geodesic-comparisons": read_comparison_table,
+               "--geodesic-pairs": read_geodesic_pairs}
+    by_replicate = {option: _by_replicate(values, option, lambda path, _, read=readers[option]: read(path))
+                    for option, values in options.items()}
+    for option, found in by_replicate.items():
+        if sorted(found) != list(range(count)):
+            raise LatentspaceError(f"{option}: expected replicates 0 to {count - 1}, got {sorted(found)}")
+    if files.comparisons_out is None:
+        raise LatentspaceError("--comparisons-out: needed with the geodesic files")
+    midpoints = [[row for rows in by_replicate["--geodesic-midpoints"][r] for row in rows] for r in range(count)]
+    comparisons = [[row for rows in by_replicate["--geodesic-comparisons"][r] for row in rows] for r in range(count)]
+    pairs = [{entry["latent_dim"]: entry for entry in by_replicate["--geodesic-pairs"][r]} for r in range(count)]
+    sizes = sorted(summary["latent_dims"])
+    for replicate, found in enumerate(pairs):
+        if sorted(found) != sizes:
+            raise LatentspaceError(f"--geodesic-pairs: replicate {replicate} has latent sizes {sorted(found)}, "
+                                   f"expected {sizes}")
+    rows, section = geodesic_summary(
+        {**geodesic_settings, "metric": PULLBACK_METRIC}, summary["models"], midpoints, comparisons, pairs,
+        summary["settings"]["confidence_level"],
+    )
+    summary["midpoints"] += rows
+    summary["geodesics"] = section
+    path_rows = [row for path in files.geodesic_paths for row in read_path_table(path)]
+    return path_rows, midpoints[0], comparisons[0]
 
 
 def _by_replicate(values: tuple[str, ...], option: str, read) -> dict[int, list]:

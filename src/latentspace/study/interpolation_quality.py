@@ -158,6 +158,24 @@ class InterpolationMeasurements:
     values: np.ndarray  # (len(SOURCES), len(METHODS), len(METRICS), pairs, len(t))
 
 
+def study_endpoints(model: VAE, test_x: torch.Tensor, settings: InterpolationRun) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{source: (starts, ends)} of the study's pairs for one model, each (pairs, p), drawn from the seed.
+
+    Every measurement of the pairs (the interpolations here, the geodesics of
+    ``latentspace.study.geodesic_quality``) starts from these, so they all join the same codes.
+    """
+    latent_dim = model.config.latent_dim
+    if latent_dim < 2:
+        raise LatentspaceError(f"latent size {latent_dim}: slerp needs a latent space of at least 2 dimensions")
+    rng = np.random.default_rng([settings.seed, latent_dim, 0])
+    test_means, _ = encode_posteriors(model, test_x)                            # (N, p)
+    pair_indices = distinct_index_pairs(len(test_means), settings.pairs, rng)   # (P, 2)
+    return {
+        "prior": prior_pairs(latent_dim, settings.pairs, rng),
+        "encoded": (test_means[pair_indices[:, 0]], test_means[pair_indices[:, 1]]),
+    }
+
+
 def measure_interpolations(
     model: VAE,
     classifier: DigitClassifier,
@@ -167,16 +185,8 @@ def measure_interpolations(
 ) -> InterpolationMeasurements:
     """Score every path of every pair for one model; images (N, 784) live on the model's device."""
     latent_dim = model.config.latent_dim
-    if latent_dim < 2:
-        raise LatentspaceError(f"latent size {latent_dim}: slerp needs a latent space of at least 2 dimensions")
-    rng = np.random.default_rng([settings.seed, latent_dim, 0])
     fractions = path_fractions(settings.path_steps)                             # (T,)
-    test_means, _ = encode_posteriors(model, test_x)                            # (N, p)
-    pair_indices = distinct_index_pairs(len(test_means), settings.pairs, rng)   # (P, 2)
-    endpoints = {
-        "prior": prior_pairs(latent_dim, settings.pairs, rng),
-        "encoded": (test_means[pair_indices[:, 0]], test_means[pair_indices[:, 1]]),
-    }
+    endpoints = study_endpoints(model, test_x, settings)
     paths = np.stack([
         np.stack([INTERPOLATIONS[method](*endpoints[source], fractions) for method in METHODS])
         for source in SOURCES

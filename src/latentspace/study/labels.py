@@ -17,8 +17,17 @@ METRICS = (
 )
 # The method the others are compared with, pair by pair.
 BASELINE_METHOD = "lerp"
+# The fourth path, the shortest one under the decoder's pulled-back metric (latentspace.model.geodesics):
+# measured by its own step (study-geodesic), against the three flat ones above.
+GEODESIC_METHOD = "geodesic"
+ALL_METHODS = (*METHODS, GEODESIC_METHOD)
+# What every path of every method is measured by as a whole, in the pulled-back metric
+# (latentspace.model.pullback), beside the pointwise METRICS.
+PATH_MEASURES = ("pullback_length", "pullback_energy")
+# The metric they are measured in: the Fisher-Rao metric of the decoder's Bernoulli pixels.
+PULLBACK_METRIC = "fisher_rao_bernoulli"
 
-METHOD_LABELS = {"lerp": "lerp", "slerp": "slerp", "distribution_matched": "distribution-matched"}
+METHOD_LABELS = {"lerp": "lerp", "slerp": "slerp", "distribution_matched": "distribution-matched", "geodesic": "geodesic"}
 SOURCE_LABELS = {"prior": "prior draws", "encoded": "encoded test digits"}
 METRIC_LABELS = {
     "latent_norm_ratio": "\u2016z\u2016 / \u221ap",
@@ -27,3 +36,4 @@ METRIC_LABELS = {
     "classifier_entropy_nats": "classifier entropy (nats)",
     "nearest_train_distance": "distance to training set",
 }
+MEASURE_LABELS = {"pullback_length": "length (Fisher-Rao)", "pullback_energy": "energy (Fisher-Rao)"}
