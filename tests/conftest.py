@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import snakemake_process
 import yaml
 from filelock import FileLock
 from mnist_idx import MnistIdx, make_mnist_idx
@@ -91,14 +92,17 @@ def snakemake_env() -> dict:
     return env
 
 
+def snakemake(workdir: Path, *args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+    """``python -m snakemake ARGS`` in ``workdir``, its output captured (each run its own process,
+    forked from one that imported Snakemake's libraries once: tests/snakemake_process.py)."""
+    return snakemake_process.run(list(args), workdir, snakemake_env() if env is None else env, timeout)
+
+
 def run_snakemake(
     workdir: Path, *args: str, configfile: Path = REDUCED_CONFIG, timeout: float = 900
 ) -> subprocess.CompletedProcess:
     # --configfile takes several values: it comes last so that it cannot swallow targets.
-    command = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", str(configfile)]
-    return subprocess.run(
-        command, cwd=workdir, env=snakemake_env(), capture_output=True, text=True, timeout=timeout
-    )
+    return snakemake(workdir, *args, "--cores", "2", "--configfile", str(configfile), timeout=timeout)
 
 
 @pytest.fixture(scope="session")

@@ -13,14 +13,12 @@ import modulefinder
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REDUCED_CONFIG, REPO_ROOT, snakemake_env
+from conftest import REDUCED_CONFIG, REPO_ROOT, snakemake, snakemake_env
 from latentspace.cli import step_commands, step_module, step_names
 from latentspace.errors import LatentspaceError
 from latentspace.pipeline.code_hash import (
@@ -119,22 +117,42 @@ class PackageImportFinder(modulefinder.ModuleFinder):
     so it is an independent account of what ``module_closure`` reads from the source.
     """
 
+    compiled: dict[tuple[str, str], object] = {}  # (path, source): code, shared by the finders of all steps
+
     def import_hook(self, name, caller=None, fromlist=None, level=-1):
         if level <= 0 and name.split(".")[0] != PACKAGE_NAME:
             return None
         return super().import_hook(name, caller, fromlist, level)
 
+    def load_module(self, fqname, fp, pathname, file_info):
+        """ModuleFinder's own reading of a source file, its compiled code kept for the next finder."""
+        if file_info[2] != modulefinder._PY_SOURCE:
+            return super().load_module(fqname, fp, pathname, file_info)
+        source = fp.read()
+        code = self.compiled.get((pathname, source))
+        if code is None:
+            code = self.compiled[pathname, source] = compile(source, pathname, "exec")
+        module = self.add_module(fqname)
+        module.__file__ = pathname
+        module.__code__ = code
+        self.scan_code(code, module)
+        return module
 
-@functools.lru_cache(maxsize=None)
+
 def imported_files(step: str, package_dir: Path, docstring_only: bool = False) -> frozenset[Path]:
     """The package files that the step's module imports (the packages' __init__ included), by
     PackageImportFinder, less the declarations and, unless ``docstring_only``, the files that
     hold nothing but a docstring."""
+    left_out = {package_dir.joinpath(*name.split(".")).with_suffix(".py") for name in DECLARATION_MODULES}
+    files = found_files(step, package_dir) - left_out
+    return frozenset(path for path in files if docstring_only or code_text(path.read_text()))
+
+
+@functools.lru_cache(maxsize=None)  # both tests below ask for every step
+def found_files(step: str, package_dir: Path) -> frozenset[Path]:
     finder = PackageImportFinder(path=[str(package_dir.parent)])
     finder.import_hook(f"{PACKAGE_NAME}.{step_module_name(step)}")
-    left_out = {package_dir.joinpath(*name.split(".")).with_suffix(".py") for name in DECLARATION_MODULES}
-    files = {Path(module.__file__).resolve() for module in finder.modules.values() if module.__file__}
-    return frozenset(path for path in files - left_out if docstring_only or code_text(path.read_text()))
+    return frozenset(Path(module.__file__).resolve() for module in finder.modules.values() if module.__file__)
 
 
 def package_files(package_dir: Path) -> list[Path]:
@@ -259,8 +277,7 @@ def planned_jobs(output: str) -> dict[str, int]:
 def dry_run(workdir: Path, package_parent: Path) -> str:
     env = snakemake_env()
     env["PYTHONPATH"] = os.pathsep.join([str(package_parent), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    command = [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(REDUCED_CONFIG)]
-    result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    result = snakemake(workdir, "-n", "--cores", "1", "--configfile", str(REDUCED_CONFIG), env=env, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout + result.stderr
 
@@ -269,8 +286,7 @@ def summary_rows(workdir: Path, package_parent: Path) -> list[dict[str, str]]:
     """``snakemake --summary`` with a copy of the package first on PYTHONPATH: a row per output file."""
     env = snakemake_env()
     env["PYTHONPATH"] = os.pathsep.join([str(package_parent), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    command = [sys.executable, "-m", "snakemake", "--summary", "--cores", "1", "--configfile", str(REDUCED_CONFIG)]
-    result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    result = snakemake(workdir, "--summary", "--cores", "1", "--configfile", str(REDUCED_CONFIG), env=env, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [line for line in result.stdout.splitlines() if "\t" in line]
     header = lines[0].split("\t")

@@ -11,7 +11,6 @@ import threading
 
 import numpy as np
 import pytest
-from torchvision import datasets as tv_datasets
 
 from latentspace.cli import main as cli_main
 from latentspace.files.datasets import build_dataset, load_dataset, random_split, save_dataset
@@ -127,6 +126,8 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def served_resources(monkeypatch, mnist_idx):
     """torchvision fetches every file of its ``resources`` list and checks its MD5: list the
     files we serve, with their own checksums."""
+    from torchvision import datasets as tv_datasets  # imported here: torchvision takes seconds to import
+
     resources = mnist_idx.resources("train") + mnist_idx.resources("t10k")
     monkeypatch.setattr(tv_datasets.MNIST, "resources", resources)
     return resources
@@ -147,6 +148,8 @@ def test_download_through_torchvision(tmp_path, mirror, mnist_idx, served_resour
         path.unlink()
     again = build_dataset("mnist", seed=0, test_fraction=0.1, cache_dir=cache, mirrors=[url])
     assert np.array_equal(again.test_images, dataset.test_images)
+    from torchvision import datasets as tv_datasets
+
     assert tv_datasets.MNIST.mirrors[0].startswith("https://")  # the class's own list is restored
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REDUCED_CONFIG, REPO_ROOT, copy_workflow, snakemake_env
+from conftest import REDUCED_CONFIG, REPO_ROOT, copy_workflow, snakemake
 
 PROFILES = REPO_ROOT / "workflow" / "profiles"
 
@@ -23,8 +21,7 @@ def clone(tmp_path_factory) -> Path:
 
 
 def dry_run(workdir: Path, *args: str) -> str:
-    command = [sys.executable, "-m", "snakemake", "-n", "--configfile", str(REDUCED_CONFIG), *args]
-    result = subprocess.run(command, cwd=workdir, env=snakemake_env(), capture_output=True, text=True, timeout=120)
+    result = snakemake(workdir, "-n", "--configfile", str(REDUCED_CONFIG), *args, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout + result.stderr
 

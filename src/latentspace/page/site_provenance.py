@@ -15,6 +15,7 @@ Nothing here imports torch: its version is read from its installed metadata.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import platform
 import re
@@ -93,12 +94,18 @@ def format_bytes(size: int | None) -> str:
 
 def distribution_versions() -> dict[str, str]:
     """``{name: version}`` of every installed distribution, names as their metadata spell them."""
+    return dict(installed_distributions())
+
+
+@functools.cache  # reading ~200 metadata files takes a second or two; what is installed stays put
+def installed_distributions() -> tuple[tuple[str, str], ...]:
+    """``(name, version)`` of every installed distribution, sorted by normalised name, read once a process."""
     versions = {}
     for distribution in importlib.metadata.distributions():
         name = distribution.metadata["Name"]
         if name:
             versions.setdefault(normalised_name(name), (name, distribution.version))
-    return dict(sorted(versions.values(), key=lambda item: normalised_name(item[0])))
+    return tuple(sorted(versions.values(), key=lambda item: normalised_name(item[0])))
 
 
 def normalised_name(name: str) -> str:
