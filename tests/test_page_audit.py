@@ -203,4 +203,4 @@ def test_the_caveat_comes_before_the_first_verdict_and_says_what_it_covers(tmp_p
     caveat = next(line for line in three.splitlines() if line.startswith("What a verdict of this page covers."))
     assert "3 models trained per latent size" in caveat and "one trained model" not in caveat
     assert "cover the training of the 3 models and the pairs, not the judge" in caveat
-    assert "For the 3 z = 2 models, along lerp" in three and "this z = 2 model" not in three
+    assert "In this run, along lerp" in three and "this z = 2 model" not in three

@@ -10,14 +10,17 @@ that every number the page quotes from a file names that file and field, and is 
 
 from __future__ import annotations
 
+import functools
 import html.parser
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
 from page_text import page_text
 from test_site import TEMPLATES, write_fake_run
+from test_study_replicates import summary_of_replicates
 from test_study_tables import summary_for, training_codes
 
 from latentspace.page import article_numbers, site_builder
@@ -92,6 +95,9 @@ def test_an_interval_that_holds_zero_is_no_measurable_difference(tmp_path):
     assert "no measurable difference" in figure11 and interval("0.01", "\u22120.01", "0.03") in figure11
     assert "higher" not in figure11 and "lower" not in figure11
     assert "no studied size shows a measurable difference" in sentence(text, "at z = 50 the difference")
+    # One trained model: the reason is its interval over the pairs; nothing is said of trainings.
+    assert "no measurable difference over 40 pairs" in sentence(text, "In pixels, the decoded lerp midpoints")
+    assert "prediction interval" not in text and "trained models (" not in text
 
 
 def test_a_weak_classifier_makes_no_claim_about_digits(tmp_path):
@@ -307,7 +313,7 @@ def test_lerp_in_the_plane_verdict():
     assert costs["verdict"] == "costs" and costs["losses"] == ["prior", "encoded"]
     level = {(2, "prior"): (0.0, -0.02, 0.02), (2, "encoded"): (0.01, -0.01, 0.03)}
     assert verdict(summary_for(gaps=level), 2) | {"gaps": None} == {
-        "verdict": "fine", "gaps": None, "losses": [], "beaten": []}
+        "verdict": "fine", "gaps": None, "losses": [], "beaten": [], "withheld": False}
     beaten = verdict(summary_for({(2, "prior", "distribution_matched"): (0.05, 0.01, 0.08)}, gaps=level), 2)
     assert beaten["verdict"] == "costs" and [(b["method"], b["source"]) for b in beaten["beaten"]] == [
         ("distribution_matched", "prior")]
@@ -357,11 +363,160 @@ def test_the_two_elbos_agree_within_twice_the_one_draw_error():
 def test_reading_verdicts_follow_the_summary():
     verdicts = article_numbers.reading_verdicts(summary_for({(50, "prior", "slerp"): (0.1, 0.05, 0.2)},
                                                             posterior_mean_ratio=0.3))
-    assert verdicts["more_confident"]["slerp"]["prior"] == {"yes": [50], "no": [2]}
-    assert verdicts["more_confident"]["distribution_matched"]["encoded"] == {"yes": [], "no": [2, 50]}
+    assert verdicts["more_confident"]["slerp"]["prior"] == {"yes": [50], "no": [2], "unstable": [], "withheld": False}
+    assert verdicts["more_confident"]["distribution_matched"]["encoded"] == {"yes": [], "no": [2, 50], "unstable": [],
+                                                                           "withheld": False}
     assert verdicts["lerp_midpoint_places"] == {2: "below", 50: "below"} and verdicts["lerp_midpoint_places_agree"]
     assert not verdicts["lerp_raises_density"] and not verdicts["density_misleads"]  # the stand-in's gap is -0.1
     assert verdicts["noise_puts_draws_on_shell"]  # means at 0.3 of the radius, draws at 1.0
+
+
+# --- verdicts across trained models: each reason, worded -----------------------------------
+# summary_of_replicates(means, gaps): one replicate per entry of means, slerp - lerp in midpoint
+# confidence around means[r][dim] for both kinds of endpoints (pairs scatter by 0.01), midpoint
+# gaps in confidence around gaps[r][(dim, source, method)] (else -0.1), every other difference
+# around 0. Four stand-in runs, each page rendered once for the tests below.
+REPLICATED_RUNS = {
+    # Five models: slerp measurably above lerp at z = 50 and lerp's gap between prior draws a
+    # measurable gain (against the article), but a fifth model shows the other sign of both; the
+    # lerp gap between encoded digits at z = 2 (section 4) likewise.
+    "five, one of the other sign": (
+        [{STUDIED: 1.0}] * 4 + [{STUDIED: -0.05}],
+        [{(STUDIED, "prior", "lerp"): gap, (2, "encoded", "lerp"): -gap} for gap in (0.2, 0.2, 0.2, 0.2, -0.01)]),
+    # Three models agree that slerp scores lower (against the article); the lerp gap's interval holds 0.
+    "three, slerp lower": ([{STUDIED: -0.3}, {STUDIED: -0.25}, {STUDIED: -0.35}],
+                           [{(STUDIED, "prior", "lerp"): gap} for gap in (0.2, -0.05, 0.0)]),
+    # Each model alone measurably better; across the three, the interval holds 0. Lerp's gaps at
+    # z = 2 (section 7's plane) likewise: each model's measurable, of both signs across them.
+    "three, spread": ([{STUDIED: 0.2}, {STUDIED: 0.01}, {STUDIED: 0.1}],
+                      [{(2, "prior", "lerp"): gap, (2, "encoded", "lerp"): gap} for gap in (0.1, -0.1, 0.02)]),
+    # Two models far above 0, the interval across them excludes 0: still no verdict from two.
+    "two": ([{STUDIED: 0.3}, {STUDIED: 0.31}], [{(STUDIED, "prior", "lerp"): gap} for gap in (0.2, 0.21)]),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def replicated_run(name: str) -> tuple[dict, str]:
+    """(summary, page text) of the stand-in run ``name`` of REPLICATED_RUNS."""
+    study = summary_of_replicates(*REPLICATED_RUNS[name])
+    return study, render_text(Path(tempfile.mkdtemp(prefix="replicated-")), study=study, f11_latent_dim=STUDIED)
+
+
+def value_of(summary, dim, source, method, quantity, metric="classifier_confidence") -> dict:
+    return next(row for row in summary["midpoints"] if (row["latent_dim"], row["source"], row["method"],
+                                                        row["metric"]) == (dim, source, method, metric))[quantity]
+
+
+def prediction_text(value) -> str:
+    """How the page writes a prediction interval's bounds."""
+    number = article_numbers.number_text
+    return f"{number(value['prediction']['low'])} to {number(value['prediction']['high'])}"
+
+
+def test_a_verdict_that_a_single_trained_model_could_reverse_says_so():
+    study, text = replicated_run("five, one of the other sign")
+    versus, lerp_gap = value_of(study, STUDIED, "prior", "slerp", "minus_lerp"), value_of(study, STUDIED, "prior", "lerp", "gap")
+    assert (versus["sign"], versus["reason"], lerp_gap["sign"], lerp_gap["reason"]) == (
+        1, "other_sign_possible", 1, "other_sign_possible")
+    figure11 = sentence(text, "Over this run's 40 pairs of prior draws at z = 50")
+    assert "and 5 trained models (every number the mean over the models, every interval covering their training" in figure11
+    lerp_words, slerp_words = figure11.split("; slerp")
+    assert "lerp's midpoints gain confidence" in lerp_words and "a single trained model can show the other sign" in lerp_words
+    assert f"judged on these pairs, is {prediction_text(lerp_gap)})" in lerp_words
+    assert "'s midpoints score higher" in slerp_words and "a single trained model can show the other sign" in slerp_words
+    assert f"95% prediction interval of another training run, judged on these pairs, is {prediction_text(versus)}" in slerp_words
+    conclusion = sentence(text, "at z = 50 the difference in the classifier's confidence is")
+    assert "more digit-like than lerp's at z = 50, but not at z = 2, though at z = 50 a single trained model" in conclusion
+    assert "the mean over 5 trained models, with an interval that covers their training" in conclusion
+    assert prediction_text(versus) in conclusion
+    reading = sentence(text, "Between prior draws at z = 50")
+    assert "slerp raises it by" in reading and "a single trained model can show the other sign" in reading
+    assert "though at z = 50 a single trained model can show the other sign" in sentence(text, "For prior draws, slerp gives")
+    # Section 4's gap verdict: a drop between encoded digits at z = 2, measured, that one model reverses.
+    section4 = sentence(text, "In this run, along lerp between the codes of two test digits at z = 2")
+    encoded_gap = value_of(study, 2, "encoded", "lerp", "gap")
+    assert "over 40 pairs, the mean over 5 trained models, with an interval that covers their training" in section4
+    assert "a measurable drop in the classifier's confidence at the midpoint" in section4
+    assert f"a single trained model can show the other sign (the 95% prediction interval of another training run, " \
+           f"judged on these pairs, is {prediction_text(encoded_gap)})" in section4
+    # The replicates' part lists each such verdict with every model's own mean.
+    listed = sentence(text, "At z = 50, between prior draws, slerp minus lerp in classifier confidence")
+    assert "yet another training run, judged on these pairs, would show" in listed and "(95% prediction interval)" in listed
+    assert "a single trained model can show the other sign" in sentence(
+        text, "At z = 2, between encoded test digits, lerp's midpoint minus its endpoints' mean")
+    assert "(model 5)" in text and "A difference is called measurable when this interval excludes 0" in text
+    assert "no model points the other way" not in text and "disagree" not in text
+
+
+def test_a_measured_verdict_across_trainings_states_its_stable_sign():
+    study, text = replicated_run("three, slerp lower")
+    versus, lerp_gap = value_of(study, STUDIED, "prior", "slerp", "minus_lerp"), value_of(study, STUDIED, "prior", "lerp", "gap")
+    assert (versus["reason"], lerp_gap["reason"]) == ("measured", "trainings_hold_zero")
+    figure11 = sentence(text, "Over this run's 40 pairs of prior draws at z = 50")
+    lerp_words, slerp_words = figure11.split("; slerp")
+    assert "no measurable loss, since its interval across the 3 trained models and the pairs holds 0" in lerp_words
+    assert "lose confidence" not in lerp_words and "gain" not in lerp_words
+    assert "score lower than lerp's" in slerp_words and "contradicts the claim" in slerp_words
+    assert f"would show the same sign (95% prediction interval {prediction_text(versus)})" in slerp_words
+    assert "single trained model" not in figure11
+    conclusion = sentence(text, "at z = 50 the difference in the classifier's confidence is")
+    assert "less digit-like" in conclusion and "the mean over 3 trained models" in conclusion
+    assert f"would show the same sign (95% prediction interval {prediction_text(versus)})" in conclusion
+    reading = sentence(text, "Between prior draws at z = 50")
+    assert "slerp lowers it by" in reading and "does not help here" in reading and "would show the same sign" in reading
+    assert "Every number here is the mean over the 3 trained models" in text
+
+
+def test_an_interval_over_trainings_that_holds_zero_blames_the_trainings_not_the_pairs():
+    study, text = replicated_run("three, spread")
+    assert value_of(study, STUDIED, "prior", "slerp", "minus_lerp")["reason"] == "trainings_hold_zero"
+    figure11 = sentence(text, "Over this run's 40 pairs of prior draws at z = 50")
+    assert "no measurable difference, since its interval across the 3 trained models and the pairs holds 0" in figure11
+    assert "higher" not in figure11
+    conclusion = sentence(text, "at z = 50 the difference in the classifier's confidence is")
+    assert "no studied size shows a measurable difference between slerp's and lerp's midpoints across its 3 trained" in conclusion
+    reading = sentence(text, "Between prior draws at z = 50")
+    assert "slerp changes it by" in reading and "across the 3 trained models and the pairs holds 0" in reading
+    assert "no measurable difference over 40 pairs" not in text
+    # Section 7's plane: lerp's gaps at z = 2 hold 0 across the trainings, and the sentence says so.
+    assert value_of(study, 2, "prior", "lerp", "gap")["reason"] == "trainings_hold_zero"
+    plane = sentence(text, "In two dimensions this run finds it harmless")
+    assert "lose no measurable confidence against their endpoints over 40 pairs and 3 trained models (every number " \
+           "the mean over the models, every interval covering their training as well as the pairs)" in plane
+
+
+def test_the_plane_sentence_states_a_cost_that_one_model_could_reverse():
+    study, text = replicated_run("five, one of the other sign")
+    encoded_gap = value_of(study, 2, "encoded", "lerp", "gap")
+    assert (encoded_gap["sign"], encoded_gap["reason"]) == (-1, "other_sign_possible")
+    plane = sentence(text, "Even in two dimensions it has a cost in this run")
+    assert "at z = 2, over 40 pairs and 5 trained models (every number the mean over the models" in plane
+    encoded = plane.split("between prior draws")[1]
+    assert f"between encoded test digits, though a single trained model can show the other sign (the 95% prediction " \
+           f"interval of another training run, judged on these pairs, is {prediction_text(encoded_gap)})" in encoded
+    prior_gap = value_of(study, 2, "prior", "lerp", "gap")
+    assert prior_gap["reason"] == "measured"
+    assert f"would show the same sign (95% prediction interval {prediction_text(prior_gap)})" in plane
+
+
+def test_two_trained_models_give_intervals_and_no_verdict():
+    study, text = replicated_run("two")
+    assert value_of(study, STUDIED, "prior", "slerp", "minus_lerp")["ci_low"] > 0
+    assert value_of(study, STUDIED, "prior", "lerp", "gap")["ci_low"] > 0
+    figure11 = sentence(text, "Over this run's 40 pairs of prior draws at z = 50")
+    assert "no verdict, since 2 trained models are too few to judge a difference across training (it takes 3)" in figure11
+    assert "no verdict, since 2 trained models are too few to judge a loss across training" in figure11   # the lerp gap
+    assert "higher" not in figure11 and "gain confidence" not in figure11
+    assert "2 trained models per latent size are too few for a verdict on slerp against lerp" in sentence(
+        text, "at z = 50 the difference in the classifier's confidence is")
+    assert "gives no verdict on whether its midpoints are more confident" in sentence(text, "For prior draws, slerp gives")
+    assert "2 trained models are too few for a verdict" in text and "prediction interval" not in text
+    assert "measurably more confident" not in text and "a measurable drop" not in text
+    # Section 7's plane: no "harmless" from two models whose signs are all withheld.
+    plane = sentence(text, "Whether it costs anything in two dimensions this run does not judge")
+    assert "2 trained models are too few for a verdict (it takes 3)" in plane
+    assert "between prior draws" in plane and "over 40 pairs and 2 trained models" in plane
+    assert "harmless" not in text and "it has a cost" not in text
 
 
 # --- every number names its source ---------------------------------------------------------

@@ -147,7 +147,8 @@ def test_verdicts_are_data():
     assert rows[(50, "prior", "slerp", "classifier_confidence")]["minus_lerp"]["sign"] == 1
     assert rows[(50, "encoded", "slerp", "classifier_confidence")]["minus_lerp"]["sign"] == 0
     assert rows[(50, "prior", "lerp", "classifier_confidence")]["gap"] == {
-        "mean": -0.1, "ci_low": -0.15, "ci_high": -0.05, "sign": -1}
+        "mean": -0.1, "ci_low": -0.15, "ci_high": -0.05, "sign": -1, "reason": "measured"}
+    assert rows[(50, "encoded", "slerp", "classifier_confidence")]["minus_lerp"]["reason"] == "pairs_hold_zero"
     assert rows[(50, "prior", "lerp", "latent_norm_ratio")]["midpoint_place"] == "below"  # 0.7 < q05 = 0.8
     assert summary["models"][-1]["posterior_mean_place"] == "below"
     assert summary["models"][-1]["units_for_kl_share"] == 45  # 50 equal units: 90% of them

@@ -27,7 +27,7 @@ from latentspace.study.tables import Midpoints
 F11_SOURCE = "prior"
 CONFIDENCE = "classifier_confidence"
 # The keys that name a row of a list of the run's files, after its latent size.
-ROW_KEYS = ("source", "method", "metric")
+ROW_KEYS = ("source", "method", "metric", "quantity")
 MINUS = "\u2212"
 
 
@@ -183,18 +183,37 @@ def training_range_place(model: dict, norm_ratio: float) -> str:
     return "below" if norm_ratio < low else "above" if norm_ratio > high else "within"
 
 
+# A measured verdict that another training run could still reverse (latentspace.study.tables.verdict).
+OTHER_SIGN_POSSIBLE = "other_sign_possible"
+
+
+def _signs_and_reasons(study: dict, source: str, method: str) -> tuple[dict, dict]:
+    """{dim: sign} and {dim: reason} of ``method`` minus lerp in midpoint confidence, at every studied size."""
+    midpoints = Midpoints(study["midpoints"])
+    values = {dim: midpoints(dim, source, method, CONFIDENCE)["minus_lerp"] for dim in study["latent_dims"]}
+    return {dim: value["sign"] for dim, value in values.items()}, {dim: value["reason"] for dim, value in values.items()}
+
+
+def verdicts_withheld(study: dict) -> bool:
+    """Too few replicates for any verdict: the summary gives intervals and no sign."""
+    return bool(study["replicates"]["verdict_withheld"])
+
+
 def slerp_against_lerp(study: dict) -> dict:
     """At which studied sizes slerp's midpoints between prior draws beat lerp's in confidence, and the verdict.
 
     ``verdict``: "all" (measurably better at every size), "some" (at ``helped``, not at
-    ``others``), "worse" (measurably worse at ``hurt``, better nowhere) or "none".
+    ``others``), "worse" (measurably worse at ``hurt``, better nowhere) or "none";
+    ``withheld``: too few replicates for a verdict; ``unstable``: the sizes with a verdict
+    that a single trained model could reverse (its prediction interval holds 0).
     """
-    midpoints = Midpoints(study["midpoints"])
-    signs = {dim: midpoints(dim, F11_SOURCE, "slerp", CONFIDENCE)["minus_lerp"]["sign"] for dim in study["latent_dims"]}
+    signs, reasons = _signs_and_reasons(study, F11_SOURCE, "slerp")
     helped = [dim for dim, sign in signs.items() if sign > 0]
     hurt = [dim for dim, sign in signs.items() if sign < 0]
     verdict = "all" if helped and len(helped) == len(signs) else "some" if helped else "worse" if hurt else "none"
-    return {"verdict": verdict, "helped": helped, "hurt": hurt, "others": [dim for dim in signs if dim not in helped]}
+    return {"verdict": verdict, "helped": helped, "hurt": hurt, "others": [dim for dim in signs if dim not in helped],
+            "withheld": verdicts_withheld(study),
+            "unstable": [dim for dim, reason in reasons.items() if reason == OTHER_SIGN_POSSIBLE]}
 
 
 def lerp_in_plane(study: dict | None, latent_dim: int) -> dict | None:
@@ -203,8 +222,9 @@ def lerp_in_plane(study: dict | None, latent_dim: int) -> dict | None:
     ``verdict``: "fine" when lerp's midpoints lose no measurable confidence against their
     endpoints for either kind of pair and no other path beats lerp measurably; "costs"
     otherwise. ``losses`` lists the sources whose lerp gap is measurably negative,
-    ``beaten`` the (method, source) pairs whose difference to lerp is measurably positive.
-    None where the study does not include the size.
+    ``beaten`` the (method, source) pairs whose difference to lerp is measurably positive;
+    ``withheld``: too few replicates for a verdict (the signs are then all 0, and the page
+    says so instead of "harmless"). None where the study does not include the size.
     """
     if not _studied(study, latent_dim):
         return None
@@ -216,7 +236,8 @@ def lerp_in_plane(study: dict | None, latent_dim: int) -> dict | None:
         for method in METHODS if method != BASELINE_METHOD for source in SOURCES
         if midpoints(latent_dim, source, method, CONFIDENCE)["minus_lerp"]["sign"] > 0
     ]
-    return {"verdict": "costs" if losses or beaten else "fine", "gaps": gaps, "losses": losses, "beaten": beaten}
+    return {"verdict": "costs" if losses or beaten else "fine", "gaps": gaps, "losses": losses, "beaten": beaten,
+            "withheld": verdicts_withheld(study)}
 
 
 def blur_evidence(study: dict | None, model: dict | None, lerp_midpoint_norm_ratio: float) -> dict | None:
@@ -337,10 +358,12 @@ def reading_verdicts(study: dict) -> dict:
             continue
         more_confident[method] = {}
         for source in SOURCES:
-            signs = {dim: midpoints(dim, source, method, CONFIDENCE)["minus_lerp"]["sign"] for dim in latent_dims}
+            signs, reasons = _signs_and_reasons(study, source, method)
             more_confident[method][source] = {
                 "yes": [dim for dim in latent_dims if signs[dim] > 0],
                 "no": [dim for dim in latent_dims if signs[dim] <= 0],
+                "unstable": [dim for dim in latent_dims if signs[dim] > 0 and reasons[dim] == OTHER_SIGN_POSSIBLE],
+                "withheld": verdicts_withheld(study),
             }
     return {
         "norm_sizes": sizes,

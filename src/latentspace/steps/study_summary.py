@@ -41,7 +41,7 @@ class Files:
 
 def run(settings: Settings, files: Files) -> None:
     from latentspace.files.atomic import write_text_atomic
-    from latentspace.study.across_replicates import read_midpoint_pairs
+    from latentspace.study.across_replicates import check_pair_counts, read_midpoint_pairs
     from latentspace.files.atomic import write_json_atomic
     from latentspace.study.tables import (
         MIDPOINT_COLUMNS,
@@ -57,7 +57,7 @@ def run(settings: Settings, files: Files) -> None:
     )
 
     count = settings.replicates
-    given = [sorted(_by_replicate(files_of, option, str)) for files_of, option in (
+    given = [sorted(_by_replicate(files_of, option, lambda path, _: path)) for files_of, option in (
         (files.replicate_statistics, "--replicate-statistics"), (files.replicate_midpoints, "--replicate-midpoints"))]
     if given != [list(range(1, count))] * 2:
         expected = f"replicates 1 to {count - 1}" if count > 1 else "none (replicates is 1)"
@@ -65,18 +65,25 @@ def run(settings: Settings, files: Files) -> None:
             f"--replicate-statistics and --replicate-midpoints: expected {expected} in both, got {given[0]} and {given[1]}"
         )
     statistics = [read_model_statistics(path) for path in files.statistics]
-    replicate_statistics = _by_replicate(files.replicate_statistics, "--replicate-statistics", read_model_statistics)
-    replicate_midpoints = _by_replicate(files.replicate_midpoints, "--replicate-midpoints", read_midpoint_table)
+    replicate_statistics = _by_replicate(files.replicate_statistics, "--replicate-statistics",
+                                         lambda path, _: read_model_statistics(path))
+    replicate_midpoints = _by_replicate(files.replicate_midpoints, "--replicate-midpoints",
+                                        lambda path, _: read_midpoint_table(path))
     others = [
         (replicate_statistics[replicate], [row for rows in replicate_midpoints[replicate] for row in rows])
         for replicate in range(1, count)
     ]
     midpoint_pairs = None
     if count > 1:
-        pairs = _by_replicate(files.midpoint_pairs, "--midpoint-pairs", read_midpoint_pairs)
+        pairs = _by_replicate(files.midpoint_pairs, "--midpoint-pairs",
+                              lambda path, replicate: read_midpoint_pairs(path, f"replicate {replicate}"))
         if sorted(pairs) != list(range(count)):
             raise LatentspaceError(f"--midpoint-pairs: expected replicates 0 to {count - 1}, got {sorted(pairs)}")
         midpoint_pairs = [{entry["latent_dim"]: entry for entry in pairs[replicate]} for replicate in range(count)]
+        for dim in midpoint_pairs[0]:
+            present = [replicate for replicate in range(count) if dim in midpoint_pairs[replicate]]
+            check_pair_counts([midpoint_pairs[replicate][dim] for replicate in present],
+                              [f"replicate {replicate}" for replicate in present])
     path_rows = [row for path in files.path_metrics for row in read_path_table(path)]
     midpoint_rows = [row for path in files.midpoints for row in read_midpoint_table(path)]
     summary = build_summary(
@@ -97,10 +104,10 @@ def run(settings: Settings, files: Files) -> None:
 
 
 def _by_replicate(values: tuple[str, ...], option: str, read) -> dict[int, list]:
-    """{replicate: [what read gives for each of its files]} from REPLICATE=PATH values."""
+    """{replicate: [what read(path, replicate) gives for each of its files]} from REPLICATE=PATH values."""
     by_replicate: dict[int, list] = {}
     for replicate, path_text in parse_named_values(values, option, shape="REPLICATE=PATH"):
         if not replicate.isdigit():
             raise LatentspaceError(f"{option}: expected REPLICATE=PATH with a whole number, got {replicate}={path_text}")
-        by_replicate.setdefault(int(replicate), []).append(read(path_text))
+        by_replicate.setdefault(int(replicate), []).append(read(path_text, int(replicate)))
     return by_replicate

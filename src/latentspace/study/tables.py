@@ -3,7 +3,9 @@
 Nothing here measures; everything is computed from the per-size results of
 ``latentspace.study.latent_norms`` and ``latentspace.study.interpolation_quality`` and from
 the classifier's metrics. Every judgement the page words is computed here, once, as data:
-the sign of an interval (+1 all above 0, -1 all below, 0 when it holds 0), where a norm
+the sign of an interval (+1 all above 0, -1 all below, 0 when it holds 0) and its reason (the
+interval over the pairs, or over trainings and pairs, holds 0; two replicates are too few;
+another training run could show the other sign: :func:`verdict`), where a norm
 lies against the range of the prior's draws ("below", "within", "above"), how many units
 carry the KL and how many dimensions that says the model uses, how the training codes' share
 of Figure 2's square compares with the prior's mass there. The English sentences are the site's templates
@@ -136,31 +138,54 @@ def interval_sign(low: float, high: float) -> int:
     return 1 if low > 0 else -1 if high < 0 else 0
 
 
-def verdict_sign(low: float, high: float, replicate_means: list[float] = ()) -> int:
-    """The verdict on a difference: the sign of its interval, withheld (0) when replicates disagree.
+# Why a verdict is what it is: the reason the page words beside it.
+MEASURED = "measured"                        # the interval excludes 0 (and, from 3 replicates, so does the prediction)
+PAIRS_HOLD_ZERO = "pairs_hold_zero"          # one replicate: its interval over the pairs holds 0
+TRAININGS_HOLD_ZERO = "trainings_hold_zero"  # the interval over trainings and pairs holds 0
+TOO_FEW_TRAININGS = "too_few_trainings"      # 2 replicates: an interval, no verdict
+OTHER_SIGN_POSSIBLE = "other_sign_possible"  # measured, but another training run could show the other sign
 
-    With several replicates the interval is the one across them; a difference whose sign
-    moves with the training (one replicate's mean above 0, another's below) is not called
-    measurable, whatever its interval.
+
+def verdict(low: float, high: float, replicates: int = 1, prediction: dict | None = None) -> tuple[int, str]:
+    """(sign, reason) of a difference with interval [low, high] over ``replicates`` trained models.
+
+    The sign is the interval's (``interval_sign``), withheld (0) with fewer than
+    MIN_REPLICATES_FOR_VERDICT replicates but more than one. ``prediction`` (from three
+    replicates on) is where another training run's mean on the same pairs falls: a measured
+    sign whose prediction interval holds 0 stays measured, and its reason says that a single
+    trained model can show the other sign.
     """
-    return 0 if across_replicates.replicates_disagree(replicate_means) else interval_sign(low, high)
+    sign = interval_sign(low, high)
+    if replicates == 1:
+        return sign, MEASURED if sign else PAIRS_HOLD_ZERO
+    if replicates < across_replicates.MIN_REPLICATES_FOR_VERDICT:
+        return 0, TOO_FEW_TRAININGS
+    if sign == 0:
+        return 0, TRAININGS_HOLD_ZERO
+    if interval_sign(prediction["low"], prediction["high"]) == 0:
+        return sign, OTHER_SIGN_POSSIBLE
+    return sign, MEASURED
 
 
 def interval(mean: float, low: float, high: float, across: dict | None = None) -> dict:
-    """A mean with its interval and its verdict (the sign the prose words).
+    """A mean with its interval, its verdict (the sign the prose words) and the verdict's reason.
 
     ``across`` (across_replicates.midpoint_across) is given with several replicates: the
-    verdict then also needs them to agree in sign, and the result lists each replicate's
-    mean and interval under ``replicates`` and whether they disagree in sign.
+    result then also lists each replicate's mean and interval under ``replicates``, and
+    ``prediction`` where another training run would fall (None below three replicates).
     """
     if across is None or len(across["replicates"]) == 1:
-        return {"mean": mean, "ci_low": low, "ci_high": high, "sign": interval_sign(low, high)}
-    means = [replicate["mean"] for replicate in across["replicates"]]
+        sign, reason = verdict(low, high)
+        return {"mean": mean, "ci_low": low, "ci_high": high, "sign": sign, "reason": reason}
+    count = len(across["replicates"])
+    prediction = across["prediction"]
+    sign, reason = verdict(low, high, count, prediction)
     return {
-        "mean": mean, "ci_low": low, "ci_high": high, "sign": verdict_sign(low, high, means),
+        "mean": mean, "ci_low": low, "ci_high": high, "sign": sign, "reason": reason,
+        "prediction": None if prediction is None else {
+            **prediction, "sign": interval_sign(prediction["low"], prediction["high"])},
         "replicates": [{**replicate, "sign": interval_sign(replicate["ci_low"], replicate["ci_high"])}
                        for replicate in across["replicates"]],
-        "replicates_disagree": across_replicates.replicates_disagree(means),
     }
 
 
@@ -270,7 +295,7 @@ def midpoint_with_verdicts(row: dict, model: dict) -> dict:
     """A midpoint row with its verdicts: signs of the gap and of the difference to lerp; shell place of a norm.
 
     A row across replicates (across_replicates.aggregate_midpoint_rows) carries
-    ``gap_across`` and ``minus_lerp_across``; their verdicts need the replicates to agree.
+    ``gap_across`` and ``minus_lerp_across``, from which its verdicts take their reasons.
     """
     across = {quantity: row.get(f"{quantity}_across") for quantity in ("gap", "minus_lerp")}
     row = {key: value for key, value in row.items() if not key.endswith("_across")}
@@ -399,8 +424,10 @@ def build_summary(
     }
 
 
-# The verdicts the page words, whose replicates' disagreement it reports (metric, quantity).
-WORDED_VERDICTS = (("classifier_confidence", "minus_lerp"), ("nearest_train_distance", "minus_lerp"))
+# The verdicts the page words (metric, quantity): the midpoint gap of every method, and every
+# method's difference to lerp. The summary lists each with its reason (``replicates.verdicts``).
+WORDED_VERDICTS = (("classifier_confidence", "gap"), ("classifier_confidence", "minus_lerp"),
+                   ("nearest_train_distance", "minus_lerp"))
 # The figure across replicates: this method's midpoint confidence minus lerp's.
 FIGURE_METHOD, FIGURE_METRIC = "slerp", "classifier_confidence"
 
@@ -416,18 +443,23 @@ def _with_replicates(value: dict) -> dict:
 def replicates_section(
     settings: dict, statistics_by_replicate: list, per_dim: dict, midpoints: Midpoints, latent_dims: list[int]
 ) -> dict:
-    """The summary's ``replicates``: how many, their seeds, what the intervals cover, every number across them."""
+    """The summary's ``replicates``: how many, their seeds, what the intervals cover, every number across them.
+
+    ``verdicts``: with several replicates, every worded verdict (WORDED_VERDICTS) of every
+    size, source and method, with its interval, reason and prediction interval (the midpoint
+    rows hold the same; one replicate's are there only); ``verdict_withheld``: too few
+    replicates for any verdict (the reason of each is then TOO_FEW_TRAININGS).
+    """
     count = len(statistics_by_replicate)
     level = settings["confidence_level"]
-    disagreements = [
+    verdicts = [] if count == 1 else [
         {"latent_dim": dim, "source": source, "source_label": SOURCE_LABELS[source], "method": method,
          "method_label": METHOD_LABELS[method], "metric": metric, "metric_label": METRIC_LABELS[metric],
-         "quantity": quantity,
-         "replicates": row[quantity]["replicates"]}
+         "quantity": quantity, **row[quantity]}
         for metric, quantity in WORDED_VERDICTS
-        for dim in latent_dims for source in SOURCES for method in METHODS if method != BASELINE_METHOD
+        for dim in latent_dims for source in SOURCES for method in METHODS
+        if quantity == "gap" or method != BASELINE_METHOD
         for row in [midpoints(dim, source, method, metric)]
-        if row[quantity].get("replicates_disagree")
     ]
     return {
         "count": count,
@@ -447,6 +479,8 @@ def replicates_section(
                 for source in SOURCES for dim in latent_dims
             ],
         },
-        "disagreements": disagreements,
+        "minimum_for_verdict": across_replicates.MIN_REPLICATES_FOR_VERDICT,
+        "verdict_withheld": 1 < count < across_replicates.MIN_REPLICATES_FOR_VERDICT,
+        "verdicts": verdicts,
     }
 
