@@ -66,7 +66,7 @@ def interval(mean: str, low: str, high: str) -> str:
 def test_a_run_that_agrees_with_the_article_says_so_with_its_interval(tmp_path):
     study = summary_for({(STUDIED, "prior", "slerp"): (0.08, 0.05, 0.11)})
     text = render_text(tmp_path, study=study, f11_latent_dim=STUDIED)
-    figure11 = sentence(text, "Over this run's 40 pairs of prior draws at z = 50")
+    figure11 = sentence(text, "Over this run's 40 pairs of prior draws for this z = 50 model")
     assert "higher" in figure11 and interval("0.08", "0.05", "0.11") in figure11
     # The lerp gap of the stand-in is -0.10 [-0.15, -0.05]: a loss, written as a positive size.
     assert "lose" in figure11 and interval("0.10", "0.05", "0.15") in figure11
@@ -214,7 +214,7 @@ FEW_UNITS = {"kl_per_dim": [1.0] * 6 + [0.3] * 6 + [0.01] * 38, "active_units": 
 
 def test_active_units_are_read_with_the_kl_they_carry(tmp_path):
     text = render_text(tmp_path / "few", study=summary_for(models={50: FEW_UNITS}))
-    section2 = sentence(text, "In this run, the posterior means of the test digits")
+    section2 = sentence(text, "one per latent size, the posterior means of the test digits")
     assert "with 48 of 50 units active but only 12 carrying more than 0.1 nats of KL" in section2
     assert "with 2 of 2 units active by Burda et al.'s test" in section2 and "and 2 carrying more than 0.1 nats" in section2
     usage = sentence(text, "Read by its KL, the model uses about")
@@ -223,7 +223,7 @@ def test_active_units_are_read_with_the_kl_they_carry(tmp_path):
     assert "every dimension the test counts" in sentence(text, "At z = 2, every unit that passes")
     thin = render_text(tmp_path / "thin", study=summary_for(models={50: {"kl_per_dim": [0.05] * 50}}))
     assert "spread thin: it takes 25 units to carry half of them, and 0 carry more than 0.1 nats" in thin
-    assert "but none carrying more than 0.1 nats of KL" in sentence(thin, "In this run, the posterior means")
+    assert "but none carrying more than 0.1 nats of KL" in sentence(thin, "one per latent size, the posterior means")
     assert "Read by its KL" not in thin
 
 
