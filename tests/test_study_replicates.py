@@ -601,8 +601,8 @@ def test_every_field_of_a_one_replicate_summary():
     assert summary["classifier"]["errors_allowed"] == 3
     assert summary["classifier"]["accuracy_interval_method"] == "Wilson score interval"
     model = summary["models"][0]
-    assert model["kl_share"] == 0.9 and model["kl_total_nats"] == pytest.approx(9.0)
-    assert model["units_for_kl_share"] == 2 and model["kl_per_dim_nats"] == [4.5, 4.5]
+    assert model["kl_share"] == 0.9 and model["kl_spectrum"]["kl_total_nats"] == pytest.approx(9.0)
+    assert model["units_for_90pct_kl"] == 2 and model["kl_per_dim_nats"] == [4.5, 4.5]
     assert (model["posterior_mean_place"], model["posterior_draw_place"]) == ("within", "within")
     table = summary["midpoint_table"]
     assert [(row["latent_dim"], row["source"], row["source_label"]) for row in table] == [

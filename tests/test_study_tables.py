@@ -151,7 +151,7 @@ def test_verdicts_are_data():
     assert rows[(50, "encoded", "slerp", "classifier_confidence")]["minus_lerp"]["reason"] == "pairs_hold_zero"
     assert rows[(50, "prior", "lerp", "latent_norm_ratio")]["midpoint_place"] == "below"  # 0.7 < q05 = 0.8
     assert summary["models"][-1]["posterior_mean_place"] == "below"
-    assert summary["models"][-1]["units_for_kl_share"] == 45  # 50 equal units: 90% of them
+    assert summary["models"][-1]["units_for_90pct_kl"] == 45  # 50 equal units: 90% of them
     assert summary["midpoint_table"][-1]["methods"]["lerp"]["confidence_gap"]["sign"] == -1
 
 

@@ -315,8 +315,6 @@ def model_with_verdicts(statistics: dict, confidence_level: float = 0.95) -> dic
     codes lie, and where its training digits' codes lie (``training_codes``, when measured)."""
     row = {**model_row(statistics), "kl_per_dim_nats": statistics["kl_per_dim_nats"]}
     row["kl_share"] = KL_SHARE
-    row["units_for_kl_share"] = units_for_kl_share(statistics["kl_per_dim_nats"])
-    row["kl_total_nats"] = sum(statistics["kl_per_dim_nats"])
     row["kl_spectrum"] = kl_spectrum(statistics["kl_per_dim_nats"], statistics["active_units"])
     row["posterior_mean_place"] = shell_place(row, row["posterior_mean_norm_ratio_q50"])
     row["posterior_draw_place"] = shell_place(row, row["posterior_draw_norm_ratio_q50"])
