@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import pickle
 import shutil
@@ -65,6 +66,13 @@ def effective_config(configfile: Path = REDUCED_CONFIG) -> dict:
     config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
     update_config(config, yaml.safe_load(Path(configfile).read_text()))
     return validate_config(config, REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def read_csv(path) -> tuple[list[str], list[dict[str, str]]]:
+    """A CSV file's column names and its rows, as the tables' tests read them."""
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        return reader.fieldnames, list(reader)
 
 
 @pytest.fixture(scope="session")

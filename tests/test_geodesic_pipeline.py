@@ -8,7 +8,6 @@ costs more than its lerp or slerp; the step repeats byte for byte; and an indepe
 
 from __future__ import annotations
 
-import csv
 import json
 import shlex
 import subprocess
@@ -19,7 +18,7 @@ import pytest
 import torch
 import yaml
 
-from conftest import REDUCED_CONFIG, effective_config, snakemake_env
+from conftest import REDUCED_CONFIG, effective_config, read_csv, snakemake_env
 from latentspace.cli import step_options
 from latentspace.files.datasets import images_to_vectors, load_dataset
 from latentspace.model import geometry
@@ -36,12 +35,6 @@ REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
 STUDY_DIMS = sorted(dim for dim in REDUCED["latent_dims"] if dim >= 2)
 CONFIG = effective_config()
 STUDY, GEODESIC = CONFIG["study"], CONFIG["study"]["geodesic"]
-
-
-def read_csv(path):
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
-        return reader.fieldnames, list(reader)
 
 
 def test_the_geodesic_tables_figures_and_summary_of_the_run(pipeline_run):

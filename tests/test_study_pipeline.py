@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import pytest
 import torch
 import yaml
 
-from conftest import REDUCED_CONFIG, effective_config, snakemake_env
+from conftest import REDUCED_CONFIG, effective_config, read_csv, snakemake_env
 from page_text import page_text
 from latentspace.files.datasets import images_to_vectors, load_dataset
 from latentspace.study.classifier import load_classifier
@@ -22,12 +21,6 @@ from latentspace.study.tables import MIDPOINT_COLUMNS, MODEL_COLUMNS, PATH_COLUM
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
 STUDY_DIMS = sorted(dim for dim in REDUCED["latent_dims"] if dim >= 2)
 STUDY = effective_config()["study"]
-
-
-def read_csv(path):
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
-        return reader.fieldnames, list(reader)
 
 
 def test_study_tables_have_their_columns_and_rows(pipeline_run):
