@@ -54,22 +54,30 @@ def module_file(name: str, package_dir: Path = PACKAGE_DIR) -> Path | None:
     return next((candidate for candidate in candidates if candidate.is_file()), None)
 
 
-@functools.lru_cache(maxsize=1024)  # the DAG hashes one module for many rules: parse it once
 def imported_modules(source: str, module_name: str, is_package: bool) -> frozenset[str]:
     """Names, relative to the package, that ``source`` imports from it.
 
     ``from latentspace.x import f`` gives both ``x`` and ``x.f``: f may be a submodule.
     Names that are not modules are dropped by module_closure.
     """
+    return _module_facts(source, module_name, is_package)[0]
+
+
+@functools.lru_cache(maxsize=1024)  # the DAG hashes one module for many rules: parse it once
+def _module_facts(source: str, module_name: str, is_package: bool) -> tuple[frozenset[str], bytes | None]:
+    """What one parse of a module gives: the package modules it imports, and the SHA-256 of its
+    :func:`code_text` (None for a module with nothing but a docstring)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # still hashed, as it is; Python reports the error when the step imports it
+        return frozenset(), hashlib.sha256(source.encode()).digest()
     found: set[str] = set()
     # The package that relative imports start from: the module itself if it is a package.
     here = module_name.split(".") if is_package else module_name.split(".")[:-1]
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:  # still hashed; Python reports the error when the step imports it
-        return frozenset()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+    for node in ast.walk(tree):  # one walk: the imports are gathered and the docstrings dropped
+        if isinstance(node, _DOCUMENTED):
+            _drop_docstring(node)
+        elif isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split(".")
                 if parts[0] == PACKAGE_NAME:
@@ -85,7 +93,8 @@ def imported_modules(source: str, module_name: str, is_package: bool) -> frozens
             found.add(".".join(base))
             # `from latentspace.figures import latent_grid` imports a module, not a name.
             found.update(".".join([*base, alias.name]) for alias in node.names)
-    return frozenset(found)
+    text = ast.dump(tree) if tree.body else ""
+    return frozenset(found), hashlib.sha256(text.encode()).digest() if text else None
 
 
 def module_closure(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> list[Path]:
@@ -96,11 +105,17 @@ def module_closure(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> l
 
 def closure_sources(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> dict[Path, str]:
     """``{file: source}`` of :func:`module_closure`, each file read once."""
+    return _closure(modules, package_dir)[0]
+
+
+def _closure(modules: Iterable[str], package_dir: Path) -> tuple[dict[Path, str], dict[Path, bytes]]:
+    """``{file: source}`` and ``{file: SHA-256 of its code text}`` of :func:`module_closure`."""
     pending = list(modules)
     for name in pending:
         if module_file(name, package_dir) is None:
             raise LatentspaceError(f"package code hash: {PACKAGE_NAME}.{name} is not a module of {package_dir}")
     sources: dict[Path, str] = {}
+    digests: dict[Path, bytes] = {}
     seen: set[str] = set()
     while pending:
         name = pending.pop()
@@ -113,10 +128,12 @@ def closure_sources(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> 
         parents = [".".join(name.split(".")[:depth]) for depth in range(name.count(".") + 1)]
         pending += [parent for parent in parents if parent != name]
         source = read_source(path)
-        if code_text(source):
+        imports, digest = _module_facts(source, name, path.name == "__init__.py")
+        if digest is not None:
             sources[path] = source
-        pending += sorted(imported_modules(source, name, path.name == "__init__.py"))
-    return sources
+            digests[path] = digest
+        pending += sorted(imports)
+    return sources, digests
 
 
 _SOURCES: dict[tuple[Path, int, int], str] = {}
@@ -132,7 +149,6 @@ def read_source(path: Path) -> str:
     return _SOURCES[key]
 
 
-@functools.lru_cache(maxsize=1024)
 def code_text(source: str) -> str:
     """The module's syntax tree without its docstrings, as text; the source itself if it does not parse.
 
@@ -142,28 +158,42 @@ def code_text(source: str) -> str:
         tree = ast.parse(source)
     except SyntaxError:  # hashed as it is; Python reports the error when the step imports it
         return source
+    return _tree_text(tree)
+
+
+# The nodes whose body may open with a docstring.
+_DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _drop_docstring(node: ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    """Remove the docstring that opens the node's body; a body left empty gets a ``pass`` (a module stays empty)."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        node.body = body[1:] or ([] if isinstance(node, ast.Module) else [ast.Pass()])
+
+
+def _tree_text(tree: ast.Module) -> str:
+    """``ast.dump`` of a parsed module with its docstrings removed (the tree is changed); empty if nothing else is left."""
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
-                node.body = body[1:] or ([] if isinstance(node, ast.Module) else [ast.Pass()])
+        if isinstance(node, _DOCUMENTED):
+            _drop_docstring(node)
     return ast.dump(tree) if tree.body else ""
 
 
-@functools.lru_cache(maxsize=1024)
-def code_digest(source: str) -> bytes:
-    """The SHA-256 of :func:`code_text` (the DAG hashes one module for many rules: once each)."""
-    return hashlib.sha256(code_text(source).encode()).digest()
+@functools.lru_cache(maxsize=4096)
+def _relative_name(path: Path, package_dir: Path) -> bytes:
+    """``figures/latent_grid.py``: how a file enters the hash, beside its code."""
+    return path.relative_to(package_dir).as_posix().encode()
 
 
 def package_source_hash(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> str:
     """A hex digest of the code of ``modules`` and of everything of the package they import."""
     digest = hashlib.sha256()
-    sources = closure_sources(modules, package_dir)
-    for path in sorted(sources):
-        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
-        digest.update(code_digest(sources[path]))
+    digests = _closure(modules, package_dir)[1]
+    for path in sorted(digests):
+        digest.update(_relative_name(path, package_dir) + b"\0")
+        digest.update(digests[path])
     return digest.hexdigest()[:HASH_HEX_DIGITS]
 
 
