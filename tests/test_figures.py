@@ -6,9 +6,11 @@ the end-to-end checks read the outputs of the shared reduced pipeline run (``pip
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
+import shlex
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -18,10 +20,11 @@ import pytest
 import torch
 import yaml
 
-from conftest import REDUCED_CONFIG, run_snakemake
-from latentspace.cli import main
+from conftest import REDUCED_CONFIG, REPO_ROOT, run_snakemake
+from latentspace.cli import main, step_options
 from latentspace.errors import LatentspaceError
 from latentspace.settings.declared import VideoSettings
+from latentspace.settings.validation import validate_config
 from latentspace.figures.animation import (
     animation_figure,
     blit_frames,
@@ -45,6 +48,7 @@ from latentspace.model.latent_paths import (
 from latentspace.training.loop import build_model
 
 REDUCED = yaml.safe_load(REDUCED_CONFIG.read_text())
+SCHEMA = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 HAS_VP9 = "libvpx-vp9" in ffmpeg_encoders()
 
 
@@ -81,7 +85,8 @@ def video_frames(path) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------
-# Static figures through the CLI: valid SVG, byte-identical twice
+# Static figures through the CLI: valid SVG (that a second process draws the same bytes is
+# test_pipeline_figures_are_reproduced_byte_for_byte, on the pipeline's own files)
 # --------------------------------------------------------------------------
 
 STATIC_COMMANDS = {
@@ -97,27 +102,24 @@ STATIC_COMMANDS = {
 
 
 @pytest.fixture(scope="module")
-def static_figures(tmp_path_factory) -> dict[str, list[Path]]:
-    """Each static figure drawn twice through the command line, once for the tests of this module."""
+def static_figures(tmp_path_factory) -> dict[str, Path]:
+    """Each static figure drawn through the command line, once for the tests of this module."""
     folder = tmp_path_factory.mktemp("static-figures")
     drawn = {}
     for name, command in STATIC_COMMANDS.items():
-        drawn[name] = [folder / f"{name}_{attempt}.svg" for attempt in (1, 2)]
-        for output in drawn[name]:
-            assert main([*command, "--output", str(output)]) == 0
+        drawn[name] = folder / f"{name}.svg"
+        assert main([*command, "--output", str(drawn[name])]) == 0
     return drawn
 
 
 @pytest.mark.parametrize("name", sorted(STATIC_COMMANDS))
-def test_static_figure_is_valid_svg_and_byte_identical_when_redrawn(name, static_figures):
-    first, second = static_figures[name]
-    assert_svg(first)
-    assert first.read_bytes() == second.read_bytes()
+def test_static_figure_is_valid_svg(name, static_figures):
+    assert_svg(static_figures[name])
 
 
 def test_projections_figure_has_one_panel_per_pair(static_figures):
     for n, panels in ((3, 3), (4, 6)):
-        output = static_figures[f"projections_{n}d"][0]
+        output = static_figures[f"projections_{n}d"]
         labels = set(re.findall(r"<!-- \$x_(\d)\$ -->", output.read_text()))
         assert labels == {str(k) for k in range(1, n + 1)}
         assert output.read_text().count('id="axes_') == panels + 1  # + the colour bar
@@ -408,6 +410,8 @@ def test_pipeline_wrote_every_figure(pipeline_run):
 def reduced_figure_commands() -> dict[str, list[str]]:
     """The CLI arguments the rules give each pure-math figure under the reduced config."""
     figures, seed = REDUCED["figures"], str(REDUCED["seed"])
+    # F10 keeps its declared settings in the reduced config: the ones the schema fills in.
+    lerp_vs_slerp = validate_config(copy.deepcopy(REDUCED), SCHEMA)["figures"]["lerp_vs_slerp"]
     spiral = figures["sphere_spiral_3d"]
     return {
         "f01_autoencoder": ["autoencoder-diagram", "--hidden-dims", *map(str, REDUCED["model"]["hidden_dims"])],
@@ -420,12 +424,14 @@ def reduced_figure_commands() -> dict[str, list[str]]:
                                "--steps", str(spiral["steps"])],
         "f09_projections_4d": ["projections", "--n", "4", "--turns", str(figures["projections_4d"]["turns"]),
                                "--steps", str(figures["projections_4d"]["steps"])],
+        "f10_lerp_vs_slerp": ["lerp-vs-slerp", *shlex.split(step_options("lerp-vs-slerp", lerp_vs_slerp))],
     }
 
 
 @pytest.mark.parametrize("name", sorted(reduced_figure_commands()))
 def test_pipeline_figures_are_reproduced_byte_for_byte(name, pipeline_run, tmp_path):
-    """The CLI, run again in another process with the reduced config's settings, gives the pipeline's bytes."""
+    """The CLI, run again in another process with the reduced config's settings, gives the pipeline's
+    bytes: the same config draws the same file."""
     output = tmp_path / f"{name}.svg"
     assert main([*reduced_figure_commands()[name], "--output", str(output)]) == 0
     assert output.read_bytes() == (pipeline_run / "results" / "figures" / f"{name}.svg").read_bytes()
