@@ -31,6 +31,7 @@ from latentspace.steps import site
 
 # One environment for every test: it compiles each template once.
 ENVIRONMENT = site_builder.template_environment(TEMPLATES)
+ENVIRONMENT.auto_reload = False  # the templates do not change while the tests run: no stat of each one per render
 # summary_for() studies z = 2 and z = 50; where Figure 11's model is studied, it is z = 50.
 STUDIED = 50
 

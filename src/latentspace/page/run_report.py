@@ -22,6 +22,7 @@ import yaml
 from latentspace.files.reading import checked_contents, damaged, read_csv_rows
 from latentspace.errors import LatentspaceError
 from latentspace.model.geometry import ball_volume, log10_probability_norm_below
+from latentspace.settings.yaml_files import safe_load
 
 MODEL_METRIC_KEYS = (
     "latent_dim",
@@ -158,7 +159,7 @@ def load_benchmarks(named_paths: dict[str, Path]) -> list[dict]:
 def parse_yaml(text: str, source: str, expected_type: type, expected: str):
     """YAML text whose top level must be ``expected_type``; one-line errors naming ``source``."""
     try:
-        value = yaml.safe_load(text)
+        value = safe_load(text)
     except yaml.YAMLError as error:
         raise LatentspaceError(f"{source}: not valid YAML ({str(error).splitlines()[0]})") from None
     if not isinstance(value, expected_type):

@@ -24,11 +24,11 @@ import re
 from typing import Any
 
 import jsonschema
-import yaml
 
 from latentspace.errors import LatentspaceError
 from latentspace.settings.declaring import Field, SettingError, fields_of
 from latentspace.settings.declared import PipelineSettings
+from latentspace.settings.yaml_files import safe_load
 
 # jsonschema keywords whose failure the setting's declaration words (a type error keeps jsonschema's words).
 _BOUND_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "not", "pattern",
@@ -148,8 +148,6 @@ def error_message(error: jsonschema.ValidationError, config: dict) -> str:
     return f"config: {field_path(parts)}: {error.message}"
 
 
-# libyaml's parser where PyYAML was built with it (about six times faster); the same data either way.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCHEMAS: dict[tuple[str, int, int], dict] = {}
 
 
@@ -162,7 +160,7 @@ def load_schema(schema_path: str | os.PathLike) -> dict:
     key = (os.fspath(schema_path), status.st_mtime_ns, status.st_size)
     if key not in _SCHEMAS:
         with open(schema_path, encoding="utf-8") as handle:
-            _SCHEMAS[key] = yaml.load(handle, Loader=_YAML_LOADER)
+            _SCHEMAS[key] = safe_load(handle)
     return _SCHEMAS[key]
 
 
