@@ -22,6 +22,42 @@ REDUCED_CONFIG = REPO_ROOT / "tests" / "config" / "reduced.yaml"
 WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "site_templates")
 
 
+# pytest-xdist's workers (``-n 2 --dist loadfile``) take whole files, so that a file's tests
+# share their module fixtures. Two costs are paid once per worker process, so the files that
+# pay them go to one worker together:
+# - building the first torch optimizer of a process imports torch._dynamo (about 3.5 s of CPU,
+#   whatever the model): the files that train a model or a classifier in the test process;
+# - the server that has imported Snakemake's libraries (tests/snakemake_process.py, 2.5 s):
+#   the files whose fast tests run Snakemake.
+WORKER_GROUPS = {
+    "trains-models": frozenset({"test_damaged_files.py", "test_full_disk.py", "test_graph_training.py",
+                                "test_resume.py", "test_study_classifier.py", "test_study_likelihood.py",
+                                "test_training.py"}),
+    "runs-snakemake": frozenset({"test_pipeline.py", "test_profiles.py", "test_provenance.py"}),
+}
+
+
+def worker_group(nodeid: str) -> str:
+    """The unit of work a test belongs to: its file, or the group (WORKER_GROUPS) that holds its file."""
+    path = nodeid.split("::", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    return next((group for group, files in WORKER_GROUPS.items() if name in files), path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with the groups of :func:`worker_group`."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return FileGroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(items):
     """Every test that inspects the end-to-end pipeline run is slow, whoever wrote it."""
     for item in items:
@@ -33,7 +69,7 @@ def built_once(tmp_path_factory, worker_id: str, name: str, build):
     """What ``build(folder)`` returns, built once per test run into a folder ``name``.
 
     The tests run on several pytest-xdist workers (``-n 2 --dist loadfile``: a file's tests
-    share a worker and its module fixtures), and a session fixture would be built by each
+    share a worker and its module fixtures, see worker_group), and a session fixture would be built by each
     worker that needs it: the first worker to ask builds it under a lock, in the folder all
     workers share, and the others wait for it and read what it returned (or its failure).
     """
