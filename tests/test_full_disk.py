@@ -28,7 +28,7 @@ from latentspace.files.atomic import FileWriteError, refusal_behind, write_text_
 from latentspace.training.checkpoints import save_training_state
 from latentspace.cli import main as cli_main
 from latentspace.files.datasets import Dataset, save_dataset
-from latentspace.figures.high_dimensions import ball_volume_figure
+from latentspace.figures.autoencoder import autoencoder_figure
 from latentspace.figures.rendering import save_figure
 from latentspace.model.vae import VAEConfig
 from latentspace.model.model_files import save_model
@@ -147,17 +147,17 @@ def test_an_npz_on_a_full_disk(small_disk):
 
 def test_a_figure_on_a_full_disk_is_one_line_from_the_step(small_disk, capsys):
     disk, folder = small_disk
-    disk.capacity_bytes = 5_000  # the F4 SVG takes about 30 kB
-    output = folder / "figures" / "f04_ball_volume.svg"
-    code = cli_main(["ball-volume", "--max-dim", "20", "--output", str(output)])
+    disk.capacity_bytes = 5_000  # the F1 SVG takes about 35 kB
+    output = folder / "figures" / "f01_autoencoder.svg"
+    code = cli_main(["autoencoder-diagram", "--hidden-dims", "64", "32", "--output", str(output)])
     error = capsys.readouterr().err
     assert code == 1
-    assert error.startswith(f"latentspace ball-volume: error: {output}: no space left on device (stopped after ")
+    assert error.startswith(f"latentspace autoencoder-diagram: error: {output}: no space left on device (stopped after ")
     assert error.count("\n") == 1
     assert leftovers(folder) == []
     disk.capacity_bytes = 10_000_000
-    save_figure(ball_volume_figure(20), output)  # with room, the same write succeeds
-    assert leftovers(folder) == ["figures/f04_ball_volume.svg"]
+    save_figure(autoencoder_figure([64, 32]), output)  # with room, the same write succeeds
+    assert leftovers(folder) == ["figures/f01_autoencoder.svg"]
 
 
 def small_training_data(folder: Path) -> Path:
