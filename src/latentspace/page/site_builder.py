@@ -51,7 +51,7 @@ PAGE_TEMPLATES = {"index.html": "index.html.j2", "study.html": "study.html.j2"}
 CAPTION_SUFFIX = ".rst"
 _RST_MATH = re.compile(r":math:`([^`]*)`")
 REFERENCES_FILE = "references.yaml"
-REFERENCE_FIELDS = {"key", "title", "venue", "authors", "year", "url", "code", "note"}
+REFERENCE_FIELDS = {"key", "title", "venue", "authors", "year", "url", "code"}
 # Every reference names its authors and year (and, where the work has an address, its url).
 REQUIRED_REFERENCE_FIELDS = ("key", "authors", "year", "title", "venue")
 _WEB_ADDRESS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
