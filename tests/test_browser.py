@@ -157,6 +157,9 @@ def check_page(page, log, page_name: str) -> None:
         assert page.evaluate(f"!!document.getElementById({href[1:]!r})"), f"{href}: no such section"
         page.click(f"nav.toc a[href='{href}']")
         assert page.evaluate("location.hash") == href
+    assert log["outside"] == [], "requests left the site"
+    assert log["failed"] == []
+    assert log["console_errors"] == []
     others = [href for href in links if not href.startswith("#")]
     assert others and all(href.split("#")[0] in PAGES and href.split("#")[0] != page_name for href in others)
     for href in others:
@@ -165,9 +168,9 @@ def check_page(page, log, page_name: str) -> None:
         page.wait_for_url(f"**/{other}#{anchor}")
         assert page.evaluate(f"!!document.getElementById({anchor!r})"), f"{href}: no such section"
         page.go_back(wait_until="load")
-    assert log["outside"] == [], "requests left the site"
-    assert log["failed"] == []
-    assert log["console_errors"] == []
+    assert log["outside"] == [] and log["console_errors"] == []
+    # Leaving a page aborts what it was still loading (its icon, a poster): not a failure of the site.
+    assert [failure for failure in log["failed"] if "net::ERR_ABORTED" not in failure] == []
 
 
 @pytest.mark.parametrize("page_name", PAGES)
