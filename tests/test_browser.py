@@ -1,4 +1,4 @@
-"""The site of the reduced pipeline run in a real browser.
+"""The site of the reduced pipeline run, both its pages, in a real browser.
 
 Debian's Chromium (``apt-get install chromium``) driven by Playwright for Python; no
 browser is downloaded. The site is opened from a local HTTP server on 127.0.0.1 and from
@@ -38,6 +38,11 @@ DESKTOP = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}
 RAW_TEX = ("$$", "\\begin", "\\(", "\\[", "\\frac")
 WAIT_MS = 20_000
+# What each page of the site must show at least: images, videos, typeset formulas.
+PAGES = {
+    "index.html": {"images": 10, "videos": 2, "formulas": 40},
+    "study.html": {"images": 9, "videos": 0, "formulas": 5},
+}
 
 
 def artifacts_dir() -> Path:
@@ -85,8 +90,9 @@ def site_url(pipeline_run):
 
 
 @contextlib.contextmanager
-def open_site(browser, base_url: str, **context_options):
-    """A page on the site that records console errors, failed requests and every request leaving the site."""
+def open_site(browser, base_url: str, page_name: str = "index.html", **context_options):
+    """A page of the site (its entry by default) that records console errors, failed requests and
+    every request leaving the site."""
     context = browser.new_context(**context_options)
     page = context.new_page()
     log = {"console_errors": [], "outside": [], "failed": []}
@@ -102,7 +108,7 @@ def open_site(browser, base_url: str, **context_options):
             route.abort()
 
     page.route("**/*", keep_inside)
-    page.goto(base_url + "index.html", wait_until="load")
+    page.goto(base_url + page_name, wait_until="load")
     page.evaluate("document.fonts.ready.then(() => true)")
     try:
         yield page, log
@@ -110,16 +116,17 @@ def open_site(browser, base_url: str, **context_options):
         context.close()
 
 
-def check_page(page, log) -> None:
+def check_page(page, log, page_name: str) -> None:
+    expected = PAGES[page_name]
     # Every image loaded.
     broken = page.evaluate(
         "[...document.images].filter(image => !(image.complete && image.naturalWidth > 0)).map(image => image.src)"
     )
-    assert page.evaluate("document.images.length") >= 11
+    assert page.evaluate("document.images.length") >= expected["images"]
     assert broken == []
     # Every video loads, is set to play inline, muted and looping, and plays once in view.
     videos = page.locator("video")
-    assert videos.count() == 2
+    assert videos.count() == expected["videos"]
     for index in range(videos.count()):
         video = videos.nth(index)
         video.scroll_into_view_if_needed()
@@ -137,30 +144,45 @@ def check_page(page, log) -> None:
     text = page.evaluate("document.body.innerText")
     for fragment in RAW_TEX:
         assert fragment not in text, f"raw TeX {fragment!r} visible on the page"
-    assert page.evaluate("document.querySelectorAll('.katex').length") > 40
+    assert page.evaluate("document.querySelectorAll('.katex').length") > expected["formulas"]
     assert page.evaluate("document.fonts.check('16px KaTeX_Main') && document.fonts.check('16px KaTeX_Math')")
     loaded_fonts = page.evaluate("[...document.fonts].filter(font => font.status === 'loaded').map(font => font.family)")
     assert "KaTeX_Main" in loaded_fonts
-    # Every entry of the table of contents leads to its section.
+    # Every entry of the table of contents leads to its section: the page's own, each in turn, then
+    # those of the other page.
     links = page.eval_on_selector_all("nav.toc a", "links => links.map(link => link.getAttribute('href'))")
-    assert len(links) >= 10 and len(links) == page.locator("main > section").count()
-    for href in links:
+    own = [href for href in links if href.startswith("#")]
+    assert len(own) >= 3 and len(own) == page.locator("main > section").count()
+    for href in own:
         assert page.evaluate(f"!!document.getElementById({href[1:]!r})"), f"{href}: no such section"
         page.click(f"nav.toc a[href='{href}']")
         assert page.evaluate("location.hash") == href
     assert log["outside"] == [], "requests left the site"
     assert log["failed"] == []
     assert log["console_errors"] == []
+    others = [href for href in links if not href.startswith("#")]
+    assert others and all(href.split("#")[0] in PAGES and href.split("#")[0] != page_name for href in others)
+    for href in others:
+        other, anchor = href.split("#")
+        page.click(f"nav.toc a[href='{href}']")
+        page.wait_for_url(f"**/{other}#{anchor}")
+        assert page.evaluate(f"!!document.getElementById({anchor!r})"), f"{href}: no such section"
+        page.go_back(wait_until="load")
+    assert log["outside"] == [] and log["console_errors"] == []
+    # Leaving a page aborts what it was still loading (its icon, a poster): not a failure of the site.
+    assert [failure for failure in log["failed"] if "net::ERR_ABORTED" not in failure] == []
 
 
-def test_site_over_http(chromium, site_url):
-    with open_site(chromium, site_url, viewport=DESKTOP) as (page, log):
-        check_page(page, log)
+@pytest.mark.parametrize("page_name", PAGES)
+def test_site_over_http(chromium, site_url, page_name):
+    with open_site(chromium, site_url, page_name, viewport=DESKTOP) as (page, log):
+        check_page(page, log, page_name)
 
 
-def test_site_from_disk(chromium, pipeline_run):
-    with open_site(chromium, (pipeline_run / "site").as_uri() + "/", viewport=DESKTOP) as (page, log):
-        check_page(page, log)
+@pytest.mark.parametrize("page_name", PAGES)
+def test_site_from_disk(chromium, pipeline_run, page_name):
+    with open_site(chromium, (pipeline_run / "site").as_uri() + "/", page_name, viewport=DESKTOP) as (page, log):
+        check_page(page, log, page_name)
 
 
 def test_screenshots_in_both_colour_schemes_and_on_a_phone(chromium, site_url):
@@ -177,11 +199,15 @@ def test_screenshots_in_both_colour_schemes_and_on_a_phone(chromium, site_url):
         assert (artifacts / name).stat().st_size > 50_000
     assert backgrounds["light"] != backgrounds["dark"]
     assert radius_colours["light"] != radius_colours["dark"]  # the colour-coded formula follows the scheme
-    with open_site(chromium, site_url, viewport=PHONE, is_mobile=True, has_touch=True) as (page, log):
-        page.screenshot(path=str(artifacts / "site-phone.png"), full_page=True)
-        # Readable on a phone: nothing forces the page wider than the screen.
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        assert log["console_errors"] == []
+    with open_site(chromium, site_url, "study.html", viewport=DESKTOP) as (page, log):
+        page.screenshot(path=str(artifacts / "site-study-full.png"), full_page=True)
+        assert log["console_errors"] == [] and log["outside"] == []
+    for page_name, name in (("index.html", "site-phone.png"), ("study.html", "site-study-phone.png")):
+        with open_site(chromium, site_url, page_name, viewport=PHONE, is_mobile=True, has_touch=True) as (page, log):
+            page.screenshot(path=str(artifacts / name), full_page=True)
+            # Readable on a phone: nothing forces the page wider than the screen.
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page_name
+            assert log["console_errors"] == []
 
 
 def test_how_a_figure_was_made_opens_from_the_keyboard(chromium, site_url):

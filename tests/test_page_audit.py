@@ -1,7 +1,7 @@
 """The page's terms and claims, audited on the rendered page.
 
-Terms: the first time the page's text uses a term a reader of the original post would not know,
-that use is its definition (a <dfn>) or a link to one (m.term). Claims: every sentence of the
+Terms: the first time a page's text uses a term a reader of the original post would not know,
+that use is its definition (a <dfn>) or a link to one (m.term), on the same page or the other. Claims: every sentence of the
 article sections that quotes a number or states an outcome (measurable, sharper, blurrier, ...)
 sits inside an element marked with what backs it, data-claim = "run" (worded from the run's
 numbers), "computed" (a mathematical fact the build computes) or "original" (attributed to the
@@ -15,7 +15,8 @@ import html.parser
 import re
 
 import pytest
-from test_page_words import render_html
+from test_page_words import render_html, render_pages
+from test_site import PAGES
 
 # A term and how the page writes it; the first match must be a definition or a link to one.
 TERMS = {
@@ -74,20 +75,27 @@ def chunks(page: str) -> _Chunks:
     return parser
 
 
-def undefined_terms(page: str) -> dict[str, str]:
+def undefined_terms(page: str, site: dict[str, str] | None = None) -> dict[str, str]:
     """Each term whose first use is neither a <dfn> nor a link to one: term -> the text around it.
 
     The page's text is read as one string, each character flagged as defined (inside a <dfn> or a
-    link to a <dfn> by its id) or not; formulas (KaTeX, or TeX left as \\(...\\)) are left out.
+    link to a <dfn> by its id: ``#term-x`` on the page, ``other.html#term-x`` on the page of
+    ``site``, ``{page: HTML}``, that it names) or not; formulas (KaTeX, or TeX left as \\(...\\))
+    are left out.
     """
     parsed = chunks(page)
+    ids = {"": parsed.ids, **{name: chunks(html).ids for name, html in (site or {}).items()}}
+
+    def is_definition(href: str) -> bool:
+        target, _, anchor = href.partition("#")
+        return anchor.startswith("term-") and ids.get(target, {}).get(anchor) == "dfn"
+
     pieces = []
     for text, stack in parsed.chunks:
         if any("katex" in (attrs.get("class") or "") for _, attrs in stack):
             continue
         links = [attrs.get("href", "") for tag, attrs in stack if tag == "a"]
-        defined = any(tag == "dfn" for tag, _ in stack) or any(
-            href.startswith("#term-") and parsed.ids.get(href[1:]) == "dfn" for href in links)
+        defined = any(tag == "dfn" for tag, _ in stack) or any(is_definition(href) for href in links)
         pieces.append((text, defined))
     text = "".join(piece for piece, _ in pieces)
     flags = [defined for piece, defined in pieces for _ in piece]
@@ -145,8 +153,9 @@ def originals_without_the_post(page: str) -> list[str]:
 
 
 def test_every_term_is_defined_or_linked_where_first_used(tmp_path):
-    page = render_html(tmp_path)
-    assert undefined_terms(page) == {}
+    pages = render_pages(tmp_path)
+    for name, page in pages.items():
+        assert undefined_terms(page, pages) == {}, name
 
 
 def test_a_term_used_before_its_definition_is_caught():
@@ -156,6 +165,12 @@ def test_a_term_used_before_its_definition_is_caught():
     linked = page.replace("3 nats", '3 <a class="term" href="#term-nats">nats</a>')
     assert undefined_terms(linked) == {}
     assert set(undefined_terms(linked.replace('id="term-nats"', 'id="other"'))) == {"nats"}  # a dead link
+    # On the second page, a link to the first page's definition.
+    glossary = '<dl><dt><dfn id="term-nats">nats</dfn></dt></dl>'
+    study = '<p>It carries 3 <a class="term" href="index.html#term-nats">nats</a> of KL.</p>'
+    assert undefined_terms(study, {"index.html": glossary}) == {}
+    assert set(undefined_terms(study, {"index.html": "<p>no glossary</p>"})) == {"nats"}
+    assert set(undefined_terms(study.replace("index.html#", "#"), {"index.html": glossary})) == {"nats"}
 
 
 def test_every_claim_of_the_article_sections_is_marked(tmp_path):
@@ -173,10 +188,11 @@ def test_an_unmarked_claim_is_caught():
 
 @pytest.mark.slow
 def test_the_built_pages_terms_and_claims(pipeline_run):
-    page = (pipeline_run / "site" / "index.html").read_text(encoding="utf-8")
-    assert undefined_terms(page) == {}
-    assert unmarked_claims(page) == []
-    assert originals_without_the_post(page) == []
+    pages = {name: (pipeline_run / "site" / name).read_text(encoding="utf-8") for name in PAGES}
+    for name, page in pages.items():
+        assert undefined_terms(page, pages) == {}, name
+        assert unmarked_claims(page) == [], name
+        assert originals_without_the_post(page) == [], name
 
 
 # --- what a verdict covers -----------------------------------------------------------------

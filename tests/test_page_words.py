@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from page_text import page_text
-from test_site import TEMPLATES, write_fake_run
+from test_site import TEMPLATES, site_html, write_fake_run
 from test_study_replicates import summary_of_replicates
 from test_study_tables import summary_for, training_codes
 
@@ -37,15 +37,24 @@ STUDIED = 50
 
 
 def render_text(folder: Path, **run) -> str:
-    """The page's text for a stand-in run (write_fake_run's options), rendered by Jinja alone."""
+    """The site's text for a stand-in run (write_fake_run's options), rendered by Jinja alone: both pages."""
     return page_text(render_html(folder, **run))
 
 
-def render_html(folder: Path, **run) -> str:
+def render_pages(folder: Path, **run) -> dict[str, str]:
+    """``{page: HTML}`` for a stand-in run: each page rendered by Jinja alone (formulas stay TeX),
+    its links pointed at the page that holds their targets (site_builder.link_pages)."""
     arguments = write_fake_run(folder / "run", **run)
     _, settings, files = parse_step([*arguments, "--output-dir", str(folder / "site")])
     context, assets, _ = site.site_context(settings, files)
-    return ENVIRONMENT.get_template("index.html.j2").render(**site_builder.page_context(TEMPLATES, context, assets))
+    context = site_builder.page_context(TEMPLATES, context, assets)
+    return site_builder.link_pages({page: ENVIRONMENT.get_template(template).render(**context)
+                                    for page, template in site_builder.PAGE_TEMPLATES.items()})
+
+
+def render_html(folder: Path, **run) -> str:
+    """The HTML of both pages of a stand-in run, the first page's then the second's."""
+    return "\n".join(render_pages(folder, **run).values())
 
 
 def sentence(text: str, *needles: str) -> str:
@@ -575,7 +584,7 @@ def test_every_quoted_number_names_its_file_and_field(tmp_path):
 
 
 def test_every_number_of_the_pipeline_page_is_the_value_its_title_names(pipeline_run):
-    html = (pipeline_run / "site" / "index.html").read_text()
+    html = site_html(pipeline_run / "site")  # both pages
     assert check_sourced_numbers(html, pipeline_run) > 100
     files = {title.partition(": ")[0] for title in re.findall(r'class="num" title="([^"]+)"', html)}
     assert {"results/study/study_summary.json", "results/study/f11_pair_scores.json",

@@ -80,14 +80,16 @@ def test_latent_grid_png(pipeline_run):
 def test_site_shows_every_models_elbo(pipeline_run):
     page = (pipeline_run / "site" / "index.html").read_text()
     parser = TableText()
-    parser.feed(page)
+    parser.feed((pipeline_run / "site" / "study.html").read_text())  # the results, on the second page
     for latent_dim in REDUCED["latent_dims"]:
         metrics = json.loads((pipeline_run / "results" / "models" / f"z{latent_dim}" / "metrics.json").read_text())
         assert f"{metrics['test_elbo_nats']:.2f}" in parser.cells
     assert 'src="figures/f02_latent_grid.png"' in page  # relative link, the folder is portable
-    # Nothing the browser loads comes from elsewhere (links to references may point outside).
-    loaded = re.findall(r'<(?:img|video|source|script|link|audio|iframe)\b[^>]*?(?:src|href|poster)="([^"]+)"', page)
-    assert loaded and not [url for url in loaded if re.match(r"^(https?:)?//", url)]
+    # Nothing the browser loads, on either page, comes from elsewhere (links to references may point outside).
+    for name in ("index.html", "study.html"):
+        loaded = re.findall(r'<(?:img|video|source|script|link|audio|iframe)\b[^>]*?(?:src|href|poster)="([^"]+)"',
+                            (pipeline_run / "site" / name).read_text())
+        assert loaded and not [url for url in loaded if re.match(r"^(https?:)?//", url)], name
 
 
 def test_every_rule_left_a_log_and_a_benchmark(pipeline_run):

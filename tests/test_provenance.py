@@ -131,7 +131,7 @@ def test_links_to_a_file_point_at_the_figure_that_shows_it():
         '<figure id="figure-3"><img src="figures/a.png"><a href="#figure-of:figures/b.csv">b</a></figure>'
         '<figure id="figure-4"><video poster="figures/c.png"></video><a href="#figure-of:figures/a.png">a</a></figure>'
     )
-    linked = site_builder.link_files_to_figures(page)
+    (linked,) = site_builder.link_pages({"index.html": page}).values()
     assert 'href="#figure-3">a</a>' in linked  # shown by Figure 3
     assert 'href="figures/b.csv">b</a>' in linked  # shown by no figure: the file itself
     assert "#figure-of:" not in linked
@@ -178,7 +178,7 @@ def test_the_site_step_does_not_import_torch(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=snakemake_env())
     assert result.stdout.split() == ["0", "False"], result.stderr[-2000:]
-    text = (tmp_path / "site" / "index.html").read_text()
+    text = (tmp_path / "site" / "study.html").read_text()  # the results and "Reproduce", on the second page
     assert f"<td>torch</td><td>{importlib.metadata.version('torch')}</td>" in text
     assert (tmp_path / "site" / "environment.txt").is_file()
 
@@ -275,14 +275,17 @@ def shown_inputs(block: str) -> list[tuple[str, int, str]]:
 
 
 def test_every_figure_and_animation_says_how_it_was_made(pipeline_run):
-    page = (pipeline_run / "site" / "index.html").read_text()
+    from test_site import site_html
+
+    page = site_html(pipeline_run / "site")  # both pages: a job's record is shown once on the site
     figures = FIGURE.findall(page)
     blocks = figure_blocks(page)
     assert len(figures) >= 19
-    # A figure made by the job of an earlier figure points to that figure's block instead.
+    # A figure made by the job of an earlier figure points to that figure's block instead (on
+    # either page).
     shared = {}
     for figure in FIGURE.finditer(page):
-        pointer = re.search(r'<p class="provenance provenance-shared">Made by the job that made <a href="#(figure-\d+)">',
+        pointer = re.search(r'<p class="provenance provenance-shared">Made by the job that made <a href="(?:\w+\.html)?#(figure-\d+)">',
                             figure.group(0))
         if pointer:
             shared[figure.group(1)] = pointer.group(1)
@@ -301,14 +304,16 @@ def test_every_figure_and_animation_says_how_it_was_made(pipeline_run):
         assert f"<code>{record['code']}</code>" in block and f"on <code>{record['device']}</code>" in block
         assert "wall time" in block and "peak memory" in block and "unmeasured" not in block
     # An input the site carries links to it (to its figure, where one shows it: the links
-    # are resolved by site_builder.link_files_to_figures); the study's figures read its tables.
+    # are resolved by site_builder.link_pages); the study's figures read its tables.
     study_block = block_of(page, "study_midpoint_gaps.svg")
     assert 'href="figures/study_midpoints.csv"' in study_block
 
 
 def rebuild_from_the_page(pipeline_run: Path, tmp_path: Path, asset_file: str) -> None:
     """Run the command a figure's block shows, in a folder holding only its listed inputs."""
-    page = (pipeline_run / "site" / "index.html").read_text()
+    from test_site import site_html
+
+    page = site_html(pipeline_run / "site")
     block = block_of(page, asset_file)
     inputs = shown_inputs(block)
     assert inputs, f"{asset_file}: the block lists no input"
@@ -337,21 +342,23 @@ def test_a_figure_drawn_by_a_trained_model_is_rebuilt_by_its_command(pipeline_ru
 def test_changing_one_figures_setting_changes_only_its_block(pipeline_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(pipeline_run, run, symlinks=True)
-    before = figure_blocks((run / "site" / "index.html").read_text())
+    from test_site import site_html
+
+    before = figure_blocks(site_html(run / "site"))
     result = run_snakemake(run, "--config", "figures={ball_volume: {max_dim: 9}}")
     assert result.returncode == 0, result.stderr[-3000:]
-    after = figure_blocks((run / "site" / "index.html").read_text())
+    after = figure_blocks(site_html(run / "site"))
     assert set(after) == set(before)
     changed = {figure for figure in before if before[figure] != after[figure]}
     assert changed == {"figure-4"}
     assert "max_dim=9" in after["figure-4"] and "max_dim=8" in before["figure-4"]
 
 
-def test_reproduce_this_page_names_the_software_the_environment_and_the_compute_time(pipeline_run):
+def test_reproduce_these_pages_names_the_software_the_environment_and_the_compute_time(pipeline_run):
     site = pipeline_run / "site"
-    page = (site / "index.html").read_text()
+    page = (site / "study.html").read_text()  # the second page's last section
     section = re.search(r'<section id="reproduce">.*?</section>', page, re.DOTALL).group(0)
-    assert page.rstrip().endswith("</html>") and page.index('<section id="reproduce">') > page.index('<section id="references">')
+    assert page.rstrip().endswith("</html>") and page.rindex("<section ") == page.index('<section id="reproduce">')
     assert "not a git checkout" in section  # the test's copy of the workflow has no .git
     assert "snakemake --cores all --configfile site/config.yaml" in section
     assert "python -m pip install -e . -c site/environment.txt" in section
@@ -390,6 +397,9 @@ def test_the_crate_records_every_job_and_names_files_it_does_not_carry(pipeline_
     entity = graph["#file:results/models/z2/model.pt"]
     assert entity["sha256"] == sha256(model) and entity["contentSize"] == model.stat().st_size
     assert not any(site.rglob("model.pt"))
+    # The run's results are the site's pages, the entry first; its object the configuration.
+    assert graph["#run"]["result"] == [{"@id": "index.html"}, {"@id": "study.html"}]
+    assert graph["#run"]["object"] == [{"@id": "config.yaml"}]
     train = graph["#job-train-latent_dim-2"]
     assert {"@id": "#file:results/models/z2/model.pt"} in train["result"]
     assert {"@id": "#file:results/data/dataset.npz"} in train["object"]

@@ -86,9 +86,9 @@ def replicates_paragraph(text: str, topic: str) -> str:
 
 
 def test_the_page_shows_the_replicates(replicates_run):
-    html = (replicates_run["workdir"] / "site" / "index.html").read_text()
-    assert "study_replicate_midpoints.svg" in html
-    text = page_text(html)
+    site = replicates_run["workdir"] / "site"
+    assert "study_replicate_midpoints.svg" in (site / "study.html").read_text()  # the study's page
+    text = page_text((site / "index.html").read_text() + (site / "study.html").read_text())  # both pages
     summary = json.loads((replicates_run["workdir"] / "results" / "study" / "study_summary.json").read_text())
     # The branch of several replicates: how many, from which seeds, and what its intervals cover.
     note = replicates_paragraph(text, "times, from seeds")
@@ -103,7 +103,7 @@ def test_the_page_shows_the_replicates(replicates_run):
 
 
 def test_the_one_replicate_page_says_what_its_intervals_cover(pipeline_run):
-    text = page_text((pipeline_run / "site" / "index.html").read_text())
+    text = page_text((pipeline_run / "site" / "study.html").read_text())
     # One sentence: its intervals cover one trained model's pairs, not the training, and which config does.
     note = replicates_paragraph(text, "not its training")
     assert "one trained model" in note and "configs/replicates.yaml" in note

@@ -26,6 +26,7 @@ from test_geodesic_tables import with_geodesics
 import yaml
 
 from conftest import REPO_ROOT, run_snakemake
+from page_text import visible_words
 from latentspace.page import math_render, run_report, site_builder, site_provenance
 from latentspace.cli import main
 from latentspace.errors import LatentspaceError
@@ -34,8 +35,11 @@ from latentspace.study.pair_scores import pair_scores
 
 TEMPLATES = REPO_ROOT / "site_templates"
 KATEX_VENDOR = TEMPLATES / "vendor" / "katex"
-# The eight sections of the original article, in its order; then the run's results and the
-# references (other generated sections may come between those two).
+# The site's pages in reading order: index.html (the entry) and study.html.
+PAGES = list(site_builder.PAGE_TEMPLATES)
+# The eight sections of the original article, in its order, open the first page; the
+# references close it. The second page holds the study, the run's results and how to reproduce it.
+STUDY_PAGE_SECTION_IDS = ["measuring-interpolations", "results", "reproduce"]
 ARTICLE_SECTION_IDS = [
     "auto-encoders",
     "variational-auto-encoders",
@@ -148,47 +152,83 @@ def css_urls(css: str) -> list[str]:
     return [url.strip("'\"") for url in re.findall(r"url\(([^)]+)\)", css) if not url.startswith("data:")]
 
 
-def check_site(site: Path) -> PageReader:
-    """The checks every built site must pass; returns the parsed page for more."""
-    page = read_page(site / "index.html")
-    assert page.misplaced_blocks == [], "a block element (a display formula?) inside a paragraph"
-    # Every image has alt text.
-    for image in page.images:
-        assert image.get("alt", "").strip(), f"img without alt text: {image}"
-    # Every reference resolves inside the site; the only links out are the addresses of the
-    # reference list, never loaded.
-    for tag, attribute, value in page.references:
-        if value.startswith("#"):
-            assert value[1:] in page.ids, f"{tag} {attribute}={value}: no element has that id"
-        elif tag == "a" and value in ALLOWED_EXTERNAL_LINKS:
-            continue
-        else:
+def read_site(site: Path) -> dict[str, PageReader]:
+    """``{page: its parsed HTML}`` for every page of a built site, in reading order."""
+    return {name: read_page(site / name) for name in PAGES}
+
+
+def dead_links(site: Path) -> list[str]:
+    """Every link, source or poster of the site's pages that does not resolve inside the site.
+
+    ``#x`` must name an id of its own page, ``page.html#x`` an id of that page of the site, any
+    other relative address a file of the site; the only addresses outside the site are the
+    reference list's, and only as links (``<a>``), never loaded.
+    """
+    pages = read_site(site)
+    dead = []
+    for name, page in pages.items():
+        for tag, attribute, value in page.references:
             parsed = urlparse(value)
-            assert not parsed.scheme and not parsed.netloc and not value.startswith("/"), (
-                f"{tag} {attribute}={value}: not a relative link inside the site"
-            )
-            assert (site / unquote(parsed.path)).is_file(), f"{tag} {attribute}={value}: file missing from the site"
+            where = f"{name}: {tag} {attribute}={value}"
+            if tag == "a" and value in ALLOWED_EXTERNAL_LINKS:
+                continue
+            if parsed.scheme or parsed.netloc or value.startswith("/"):
+                dead.append(f"{where}: not a relative address inside the site")
+            elif parsed.fragment or value.startswith("#"):
+                target = unquote(parsed.path) or name
+                if target not in pages:
+                    dead.append(f"{where}: {target} is not a page of the site")
+                elif parsed.fragment not in pages[target].ids:
+                    dead.append(f"{where}: no element of {target} has the id {parsed.fragment!r}")
+            elif not (site / unquote(parsed.path)).is_file():
+                dead.append(f"{where}: file missing from the site")
+    return dead
+
+
+def check_site(site: Path) -> PageReader:
+    """The checks every built site must pass; returns its pages' contents, read as one page
+    (images, figures and text in reading order) for more."""
+    pages = read_site(site)
+    assert dead_links(site) == []
+    for name, page in pages.items():
+        assert page.misplaced_blocks == [], f"{name}: a block element (a display formula?) inside a paragraph"
+        # Every image has alt text.
+        for image in page.images:
+            assert image.get("alt", "").strip(), f"{name}: img without alt text: {image}"
+        # The table of contents lists the page's own sections in order, then links to the other page's.
+        own = [link for link in page.toc_links if link.startswith("#")]
+        assert own == [f"#{section}" for section in page.section_ids], name
+        others = [urlparse(link) for link in page.toc_links if not link.startswith("#")]
+        assert others and all(link.path in pages and link.path != name and link.fragment in pages[link.path].section_ids
+                              for link in others), f"{name}: {page.toc_links}"
+        # All formulas were rendered: no TeX left where a reader would see it.
+        text = "".join(page.visible_text)
+        for fragment in RAW_TEX:
+            assert fragment not in text, f"{name}: raw TeX {fragment!r} in the visible text"
+        assert "katex" in (site / name).read_text(encoding="utf-8")
     # Stylesheets only point at files they ship.
     for stylesheet in site.rglob("*.css"):
         for url in css_urls(stylesheet.read_text(encoding="utf-8")):
             assert (stylesheet.parent / url).is_file(), f"{stylesheet.name}: url({url}) missing from the site"
-    # Sections in the article's order, then the results, the references last; the table of
-    # contents lists them all.
-    assert page.section_ids[: len(ARTICLE_SECTION_IDS)] == ARTICLE_SECTION_IDS
-    # References, then "Reproduce this page" (issue 17) close the page.
-    assert "results" in page.section_ids and page.section_ids[-2:] == ["references", "reproduce"]
-    assert page.toc_links == [f"#{section}" for section in page.section_ids]
-    # Figures numbered 1, 2, 3, ... in order, each with a numbered caption.
-    assert len(page.figures) >= FIGURE_COUNT_AT_LEAST
-    for number, figure in enumerate(page.figures, start=1):
+    # The first page: the article's sections in its order, its references last; the second page:
+    # the study, the results, and "Reproduce these pages" (issue 17) last.
+    index, study = pages["index.html"], pages["study.html"]
+    assert index.section_ids[: len(ARTICLE_SECTION_IDS)] == ARTICLE_SECTION_IDS and index.section_ids[-1] == "references"
+    assert study.section_ids == STUDY_PAGE_SECTION_IDS
+    # Both pages, read in order: figures numbered 1, 2, 3, ..., each with a numbered caption.
+    site_page = PageReader()
+    for name in PAGES:
+        site_page.feed((site / name).read_text(encoding="utf-8"))
+    assert len(site_page.figures) >= FIGURE_COUNT_AT_LEAST
+    for number, figure in enumerate(site_page.figures, start=1):
         assert figure["id"] == f"figure-{number}", figure
         assert figure["caption"].strip().startswith(f"Figure {number}."), figure
-    # All formulas were rendered: no TeX left where a reader would see it.
-    text = "".join(page.visible_text)
-    for fragment in RAW_TEX:
-        assert fragment not in text, f"raw TeX {fragment!r} in the visible text"
-    assert "katex" in (site / "index.html").read_text(encoding="utf-8")
-    return page
+    return site_page
+
+
+def site_html(site: Path) -> str:
+    """The HTML of every page of a built site, in reading order: for checks of what the site shows."""
+    return "\n".join((site / name).read_text(encoding="utf-8") for name in PAGES)
 
 
 # --- math rendering -------------------------------------------------------------------------
@@ -356,13 +396,12 @@ def test_every_reference_names_authors_a_year_and_a_real_address(entry, message)
         site_builder.parse_references(f"- {entry}\n", "refs.yaml")
 
 
-def test_the_original_post_is_credited_with_its_author_address_and_code(tmp_path):
+def test_the_original_post_is_credited_with_its_author_address_and_code(stand_in_site):
     post = next(reference for reference in REFERENCES if reference["key"] == "source-post")
     assert post["number"] == 1 and post["authors"] == "Alexis Louis" and post["year"] == 2017
     assert post["url"] == "https://blog.alelouis.eu/blog/latent-space-interpolations"
     assert post["code"]["url"] == "https://github.com/alelouis/vae"
-    assert main([*write_fake_run(tmp_path / "run"), "--output-dir", str(tmp_path / "site")]) == 0
-    page = (tmp_path / "site" / "index.html").read_text()
+    page = (stand_in_site / "index.html").read_text()
     opening = page.split('<header class="masthead">', 1)[1].split("</header>", 1)[0]
     for credit in ("Alexis Louis", f'href="{post["url"]}"', f'href="{post["code"]["url"]}"'):
         assert credit in opening, credit
@@ -446,31 +485,39 @@ def write_fake_run(folder: Path, drop: tuple[str, ...] = (), study: dict | None 
     return ["site", "--templates", str(TEMPLATES), "--title", "Latent space interpolations", *arguments]
 
 
-def test_real_templates_render_with_stand_in_assets(tmp_path):
-    arguments = write_fake_run(tmp_path / "run")
-    assert main([*arguments, "--output-dir", str(tmp_path / "site")]) == 0
-    site = tmp_path / "site"
+@pytest.fixture(scope="module")
+def stand_in_site(tmp_path_factory) -> Path:
+    """The site rendered from write_fake_run's stand-ins (beside it, ``run/``), once for the tests
+    that only read it."""
+    folder = tmp_path_factory.mktemp("stand-in")
+    assert main([*write_fake_run(folder / "run"), "--output-dir", str(folder / "site")]) == 0
+    return folder / "site"
+
+
+def test_real_templates_render_with_stand_in_assets(stand_in_site):
+    site = stand_in_site
     page = check_site(site)
     assert {image["src"] for image in page.images} >= {f"figures/{name}.{kind}" for name, kind in STILL_ASSETS.items()}
-    html = (site / "index.html").read_text()
-    assert html.startswith("<!DOCTYPE html>")
-    assert '88.0</span>&deg; apart' in html  # a measured number from the F11 JSON reaches the prose
-    assert "<td>-100.02</td>" in html and "<td>12 / 500</td>" in html
-    assert "train (latent_dim 2)" in html and "18.9 s" in html
+    index, study = ((site / name).read_text() for name in PAGES)
+    assert index.startswith("<!DOCTYPE html>") and study.startswith("<!DOCTYPE html>")
+    assert '88.0</span>&deg; apart' in index  # a measured number from the F11 JSON reaches the prose
+    # The results, on the second page.
+    assert "<td>-100.02</td>" in study and "<td>12 / 500</td>" in study
+    assert "train (latent_dim 2)" in study and "18.9 s" in study
     assert yaml.safe_load((site / "config.yaml").read_text())["seed"] == 3
-    assert 'type="video/webm"' not in html  # no WebM was given: only the MP4 source
+    assert 'type="video/webm"' not in index  # no WebM was given: only the MP4 source
 
 
-def test_pixel_figures_fit_the_text_column_at_a_whole_multiple(tmp_path):
+def test_pixel_figures_fit_the_text_column_at_a_whole_multiple(stand_in_site):
     """F11 (a mosaic of digits) is enlarged by the largest whole factor within the text column's
     680 CSS pixels, not past it; F2, drawn at two PNG pixels per decoded pixel, is shown at half size."""
-    assert main([*write_fake_run(tmp_path / "run"), "--output-dir", str(tmp_path / "site")]) == 0
-    images = {Path(image["src"]).stem: image for image in read_page(tmp_path / "site" / "index.html").images}
-    f11_width = site_builder.image_size(tmp_path / "run" / "f11_interpolation_500d.png")[0]
+    run = stand_in_site.parent / "run"
+    images = {Path(image["src"]).stem: image for image in read_page(stand_in_site / "index.html").images}
+    f11_width = site_builder.image_size(run / "f11_interpolation_500d.png")[0]
     shown = int(images["f11_interpolation_500d"]["width"])
     assert shown % f11_width == 0 and shown <= 680 < shown + f11_width
     assert "pixels" in images["f11_interpolation_500d"]["class"]
-    f02_width = site_builder.image_size(tmp_path / "run" / "f02_latent_grid.png")[0]
+    f02_width = site_builder.image_size(run / "f02_latent_grid.png")[0]
     assert int(images["f02_latent_grid"]["width"]) == round(f02_width / 2)
 
 
@@ -489,10 +536,49 @@ def test_template_errors_name_the_file_and_line(tmp_path):
     (tmp_path / "part.html.j2").write_text("<p>fine</p>\n<p>{{ no_such_value }}</p>\n")
     environment = site_builder.template_environment(tmp_path)
     with pytest.raises(LatentspaceError, match=r"^index\.html\.j2 line 2, in part\.html\.j2 line 2: UndefinedError: 'no_such_value' is undefined"):
-        site_builder.render_page(environment, tmp_path, "index.html.j2", {})
+        site_builder.render_template(environment, tmp_path, "index.html.j2", {})
     (tmp_path / "part.html.j2").write_text("<p>{% if %}</p>\n")
     with pytest.raises(LatentspaceError, match=r"^part\.html\.j2 line 1: TemplateSyntaxError"):
-        site_builder.render_page(environment, tmp_path, "index.html.j2", {})
+        site_builder.render_template(environment, tmp_path, "index.html.j2", {})
+
+
+def test_links_point_at_the_page_that_holds_their_target():
+    pages = {
+        "index.html": '<section id="a"><a href="#a">a</a> <a href="#figure-17">17</a> <a href="#ref-x">x</a>'
+                      '<a href="#figure-of:figures/s.svg">s</a><a href="#figure-of:figures/t.csv">t</a></section>'
+                      '<ol><li id="ref-x">X</li></ol>',
+        "study.html": '<figure id="figure-17"><img src="figures/s.svg"></figure><a href="#ref-x">x</a> <a href="#a">a</a>'
+                      '<a href="#figure-17">17</a><a href="#figure-of:figures/s.svg">s</a>',
+    }
+    index, study = site_builder.link_pages(pages).values()
+    assert 'href="#a">a</a>' in index and 'href="#ref-x">x</a>' in index  # on its own page: as written
+    assert 'href="study.html#figure-17">17</a>' in index and 'href="study.html#figure-17">s</a>' in index
+    assert 'href="figures/t.csv">t</a>' in index  # a file no figure shows: the file itself
+    assert 'href="index.html#ref-x">x</a>' in study and 'href="index.html#a">a</a>' in study
+    assert 'href="#figure-17">17</a>' in study and 'href="#figure-17">s</a>' in study
+
+
+def test_a_link_to_an_id_no_page_holds_stops_the_build():
+    with pytest.raises(LatentspaceError, match=r"^study\.html: a link to #figure-99, an id that no page of the site holds$"):
+        site_builder.link_pages({"index.html": '<p id="a"></p>', "study.html": '<a href="#figure-99">99</a>'})
+
+
+def test_every_link_between_the_pages_resolves(stand_in_site, tmp_path):
+    """Both pages of a site rendered from stand-ins link to each other, and every link lands on an
+    id of the page it names (dead_links checks each ``#x`` and ``page.html#x``)."""
+    site = tmp_path / "site"
+    shutil.copytree(stand_in_site, site)
+    assert dead_links(site) == []
+    index, study = ((site / name).read_text() for name in PAGES)
+    for link in ("study.html#measuring-interpolations", "study.html#results", "study.html#reproduce"):
+        assert f'href="{link}"' in index, link
+    for link in ("index.html#auto-encoders", "index.html#ref-burda2015", "index.html#term-classifier"):
+        assert f'href="{link}"' in study, link
+    assert 'href="#figure-14"' in study  # a figure on its own page (the KL spectrum): as written
+    # The checker catches a link to an id the named page lacks, and to a page the site lacks.
+    (site / "study.html").write_text(study.replace('href="index.html#ref-burda2015"', 'href="index.html#ref-nobody"', 1)
+                                     .replace('href="index.html#terms"', 'href="other.html#terms"', 1))
+    assert len(dead_links(site)) == 2
 
 
 def test_a_missing_json_asset_is_named_too(tmp_path, capsys):
@@ -506,9 +592,9 @@ def test_a_missing_json_asset_is_named_too(tmp_path, capsys):
 
 def test_pipeline_site_passes_the_html_checks(pipeline_run):
     site = pipeline_run / "site"
-    page = check_site(site)
+    page = check_site(site)  # links between the pages included
     assert {image["src"] for image in page.images} >= {f"figures/{name}.{kind}" for name, kind in STILL_ASSETS.items()}
-    html = (site / "index.html").read_text()
+    html = site_html(site)
     assert html.count("<video ") == len(ANIMATIONS)
     for name in ANIMATIONS:
         assert f'src="figures/{name}.mp4"' in html and f'poster="figures/{name}_poster.png"' in html
@@ -517,7 +603,7 @@ def test_pipeline_site_passes_the_html_checks(pipeline_run):
 
 
 def test_pipeline_site_reports_what_the_run_measured(pipeline_run):
-    html = (pipeline_run / "site" / "index.html").read_text()
+    html = site_html(pipeline_run / "site")
     for metrics_file in sorted((pipeline_run / "results" / "models").glob("z*/metrics.json")):
         metrics = json.loads(metrics_file.read_text())
         for key in ("test_elbo_nats", "test_reconstruction_nats", "test_kl_nats"):
@@ -537,6 +623,32 @@ def test_pipeline_site_reports_what_the_run_measured(pipeline_run):
     config = yaml.safe_load((pipeline_run / "site" / "config.yaml").read_text())
     assert config["seed"] == 7 and config["latent_dims"] == [2, 10]
     assert f"<td>torch</td><td>{importlib.metadata.version('torch')}</td>" in html
+
+
+# Issue 25: the article page reads in one sitting. With every <details> closed, the whole first
+# page stays within 5,000 words and its eight article sections within 1.5 times the original
+# post's 3,000; the study, the results and "Reproduce" are on the second page.
+PAGE_WORD_LIMIT = 5000
+ARTICLE_WORD_LIMIT = 4500
+
+
+def test_visible_words_leave_out_what_a_closed_details_hides():
+    page = ('<title>Two words</title><script>var hidden = 1;</script>'
+            '<section class="numbered"><p>One two three.</p><details><summary>Shown summary</summary>'
+            '<p>hidden body</p><details><summary>inner summary</summary>inner body</details></details>'
+            '<span class="katex"><span class="katex-mathml"><math><mi>x</mi></math></span><span class="katex-html">x</span></span></section>'
+            '<section id="terms"><p>Four, five&nbsp;six 7.5% e.g.</p></section>')
+    assert visible_words(page) == (2 + 3 + 2 + 1 + 4 + 1, 3 + 2 + 1)
+
+
+def test_the_article_page_reads_in_one_sitting(pipeline_run):
+    """The reduced run's first page renders the same sections as the default run's (its branches
+    differ: no z = 500 in its study, a judge below the bar), so it holds the same bound."""
+    index = (pipeline_run / "site" / "index.html").read_text(encoding="utf-8")
+    words, article_words = visible_words(index)
+    assert words <= PAGE_WORD_LIMIT and article_words <= ARTICLE_WORD_LIMIT, (words, article_words)
+    # Sibling <details> only: the shared ruler (a non-greedy pattern) miscounts nested ones.
+    assert not re.search(r"<details\b(?:(?!</details>).)*<details\b", index, flags=re.S)
 
 
 @pytest.fixture(scope="module")

@@ -67,8 +67,8 @@ def test_study_summary_reports_the_classifier_and_its_verdicts(pipeline_run):
     assert summary["settings"]["pairs"] == STUDY["pairs"]
     statistics = json.loads((pipeline_run / "results" / "study" / f"z{STUDY_DIMS[0]}" / "model_statistics.json").read_text())
     assert summary["models"][0]["test_iwae_nats"] == statistics["test_iwae_nats"]  # nothing typed in
-    text = page_text((pipeline_run / "site" / "index.html").read_text())
-    assert text.count("held-out test digits correctly") == 1  # the classifier's verdict, stated once
+    text = page_text((pipeline_run / "site" / "index.html").read_text() + (pipeline_run / "site" / "study.html").read_text())
+    assert text.count("held-out test digits correctly") == 1  # the classifier's verdict, stated once on the site
     assert f"{classifier['test_accuracy']:.1%}" in text
 
 

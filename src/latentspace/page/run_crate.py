@@ -1,6 +1,6 @@
 """The site folder as a Workflow Run RO-Crate (Provenance Run Crate profile), written with ``rocrate``.
 
-``site/ro-crate-metadata.json`` describes the run that made the page, after the profiles of
+``site/ro-crate-metadata.json`` describes the run that made the pages, after the profiles of
 https://w3id.org/ro/wfrun/provenance/0.5 (which extends the Process and Workflow Run Crates):
 
 - the root dataset is the site folder; every file in it is a data entity (``hasPart``);
@@ -11,7 +11,9 @@ https://w3id.org/ro/wfrun/provenance/0.5 (which extends the Process and Workflow
 - each job is a ``CreateAction`` whose ``instrument`` is its rule, ``object`` its inputs,
   ``result`` its outputs, with its start and end times (from its job record,
   :mod:`latentspace.pipeline.provenance`); a ``ControlAction`` ties it to its step, and an
-  ``OrganizeAction`` of Snakemake ties the steps to the run of the workflow;
+  ``OrganizeAction`` of Snakemake ties the steps to the run of the workflow, a ``CreateAction``
+  of the Snakefile whose ``object`` is the run's configuration and whose ``result`` is the
+  site's pages (index.html, the entry, and study.html);
 - a file a job read or wrote that the site does not carry (a model, a decoded path, the
   dataset) is named by its path in the repository with its size and SHA-256, not copied.
 
@@ -62,12 +64,14 @@ def build_crate(
     config_file: str,
     snakemake_version: str,
     ended: str,
+    pages: tuple[str, ...],
 ):
-    """The crate of ``site_dir`` (already holding the page, its assets and the workflow files).
+    """The crate of ``site_dir`` (already holding the pages, their assets and the workflow files).
 
     ``site_paths`` maps a file's path in the repository to its path in the site, for the
     files the site carries (the assets); ``workflow_files`` maps each workflow file's path
-    below the Snakefile's folder to the file, the Snakefile first (the site carries it).
+    below the Snakefile's folder to the file, the Snakefile first (the site carries it);
+    ``pages`` the site's pages, the results of the run.
     """
     from rocrate.model.contextentity import ContextEntity
     from rocrate.rocrate import ROCrate
@@ -200,7 +204,8 @@ def build_crate(
         workflow,
         identifier="#run",
         object=[files[config_file]] if config_file in files else None,
-        result=[files["index.html"]] if "index.html" in files else None,
+        # The run's results: the site's pages (index.html, the entry, first).
+        result=[files[page] for page in pages if page in files] or None,
         properties={"name": f"Run of the latentspace workflow: {title}", "startTime": started, "endTime": ended},
     )
     crate.add(

@@ -17,6 +17,11 @@ Templates see:
   ``snakemake --report`` reads too (one caption per figure); on the page their
   ``:math:`...``` roles become the ``\\(...\\)`` formulas that KaTeX renders;
 - whatever ``context`` holds (see ``run_site`` in :mod:`latentspace.cli`).
+
+The site has two pages (PAGE_TEMPLATES), which extend one layout (``base.html.j2``). A template
+links to a figure, a section, a reference or a term by its id alone (``href="#figure-17"``);
+:func:`link_pages` then points each link at the page that holds that id, so no template names
+the page a target is on, and figures keep one numbering across both pages.
 """
 
 from __future__ import annotations
@@ -39,12 +44,14 @@ from latentspace.page.math_render import install_katex_assets, render_math_in_ht
 from latentspace.page.run_report import format_seconds, parse_yaml
 from latentspace.page.site_provenance import format_bytes
 
-PAGE_TEMPLATES = {"index.html": "index.html.j2"}
+# The site's pages, in reading order: index.html, the entry, holds the article, its terms and
+# references; study.html the study of the interpolations, the run's results and how to reproduce it.
+PAGE_TEMPLATES = {"index.html": "index.html.j2", "study.html": "study.html.j2"}
 # The figures' captions: RST files that the report reads as they are and the page includes.
 CAPTION_SUFFIX = ".rst"
 _RST_MATH = re.compile(r":math:`([^`]*)`")
 REFERENCES_FILE = "references.yaml"
-REFERENCE_FIELDS = {"key", "title", "venue", "authors", "year", "url", "code", "note"}
+REFERENCE_FIELDS = {"key", "title", "venue", "authors", "year", "url", "code"}
 # Every reference names its authors and year (and, where the work has an address, its url).
 REQUIRED_REFERENCE_FIELDS = ("key", "authors", "year", "title", "venue")
 _WEB_ADDRESS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
@@ -216,44 +223,78 @@ def template_location(error: Exception, templates_dir: Path, default: str) -> st
 
 
 # A link to "the figure that shows this file": the template writes the file's URL after this
-# prefix, and link_files_to_figures points it at the figure, or at the file where none shows it.
+# prefix, and link_pages points it at the figure, or at the file where none shows it.
 FIGURE_OF_PREFIX = "#figure-of:"
 _FIGURE_BLOCK = re.compile(r'<figure id="([^"]+)".*?</figure>', re.DOTALL)
 _FILE_LINK = re.compile(r'(?:src|href|poster)="(' + ASSET_FOLDER + r'/[^"#]+)"')
+_ELEMENT_ID = re.compile(r'<[a-zA-Z][^>]*?\sid="([^"]+)"')
+_IN_PAGE_LINK = re.compile(r'href="#([^"]*)"')
 
 
-def link_files_to_figures(html: str) -> str:
-    """Resolve every ``href="#figure-of:figures/x.png"`` to the figure that shows that file.
+def link_pages(pages: dict[str, str]) -> dict[str, str]:
+    """Point every in-page link of every page at the page that holds its target.
 
-    A figure shows the files its ``src``, ``href`` and ``poster`` attributes name; a file no
-    figure shows is linked as itself.
+    ``pages`` maps a page's file name to its HTML, in reading order. A link ``href="#x"`` stays
+    as it is where its own page has an element with id ``x``, and becomes ``href="other.html#x"``
+    where only another page has one (the first in reading order); a link to an id no page holds
+    stops the build, naming the page and the id. A link ``href="#figure-of:figures/x.png"``
+    points at the figure that shows that file (its ``src``, ``href`` or ``poster``), on its own
+    page first, else on another; a file no figure shows is linked as itself.
     """
-    figure_of = {}
-    for block in _FIGURE_BLOCK.finditer(html):
-        for url in _FILE_LINK.findall(block.group(0)):
-            figure_of.setdefault(url, block.group(1))
+    ids = {page: set(_ELEMENT_ID.findall(html)) for page, html in pages.items()}
+    figure_of = {page: {} for page in pages}
+    for page, html in pages.items():
+        for block in _FIGURE_BLOCK.finditer(html):
+            for url in _FILE_LINK.findall(block.group(0)):
+                figure_of[page].setdefault(url, block.group(1))
 
-    def resolve(match: re.Match) -> str:
-        url = match.group(1)
-        return f'href="#{figure_of[url]}"' if url in figure_of else f'href="{url}"'
+    def address(page: str, anchor: str) -> str | None:
+        """``#anchor`` on ``page``, or ``other.html#anchor``; None where no page holds it."""
+        if anchor in ids[page]:
+            return f"#{anchor}"
+        return next((f"{other}#{anchor}" for other in pages if anchor in ids[other]), None)
 
-    return re.sub(r'href="' + re.escape(FIGURE_OF_PREFIX) + r'([^"]+)"', resolve, html)
+    figure_prefix = FIGURE_OF_PREFIX.removeprefix("#")
+
+    def resolve(page: str, match: re.Match) -> str:
+        anchor = match.group(1)
+        if anchor.startswith(figure_prefix):
+            url = anchor.removeprefix(figure_prefix)
+            shown_by = next((figure_of[other][url] for other in (page, *pages) if url in figure_of[other]), None)
+            return f'href="{address(page, shown_by) if shown_by else url}"'
+        target = address(page, anchor)
+        if target is None:
+            raise LatentspaceError(f"{page}: a link to #{anchor}, an id that no page of the site holds")
+        return f'href="{target}"'
+
+    return {page: _IN_PAGE_LINK.sub(lambda match, page=page: resolve(page, match), html) for page, html in pages.items()}
 
 
-def render_page(environment: jinja2.Environment, templates_dir: Path, template_name: str, context: dict) -> str:
-    """One page: Jinja, then the formulas; errors name the template (and line) they come from."""
+def render_template(environment: jinja2.Environment, templates_dir: Path, template_name: str, context: dict) -> str:
+    """One page's HTML from Jinja; errors name the template (and line) they come from."""
     try:
-        html = environment.get_template(template_name).render(**context)
+        return environment.get_template(template_name).render(**context)
     except jinja2.TemplateError as error:
         location = template_location(error, templates_dir, template_name)
         raise LatentspaceError(f"{location}: {error.__class__.__name__}: {error}") from None
     except MissingAssetError as error:
         raise MissingAssetError(f"{template_location(error, templates_dir, template_name)}: {error}") from None
-    html = link_files_to_figures(html)
-    try:
-        return render_math_in_html(html)
-    except LatentspaceError as error:
-        raise LatentspaceError(f"{template_name}: {error}") from None
+
+
+def render_pages(environment: jinja2.Environment, templates_dir: Path, page_templates: dict[str, str],
+                 context: dict) -> dict[str, str]:
+    """Every page of ``page_templates`` (``{file: template}``): Jinja, in order and from one
+    context (a job's "How this was made" is shown once on the whole site), then the links
+    between the pages, then the formulas."""
+    pages = link_pages({page: render_template(environment, templates_dir, template, context)
+                        for page, template in page_templates.items()})
+    rendered = {}
+    for page, html in pages.items():
+        try:
+            rendered[page] = render_math_in_html(html)
+        except LatentspaceError as error:
+            raise LatentspaceError(f"{page_templates[page]}: {error}") from None
+    return rendered
 
 
 def page_context(templates_dir: str | os.PathLike, context: dict, assets: dict[str, Path]) -> dict:
@@ -283,7 +324,7 @@ def page_context(templates_dir: str | os.PathLike, context: dict, assets: dict[s
         "references": references,
         "reference_numbers": {reference["key"]: reference["number"] for reference in references},
         # {job: figure number}: the figure whose "How this was made" shows the job's record, filled
-        # as the page renders, so that another figure of the same job points to it instead.
+        # as the pages render, so that another figure of the same job, on either page, points to it.
         "provenance_shown": {},
     }
 
@@ -325,8 +366,7 @@ def render_site(
         for relative_path, source in (copied_files or {}).items():
             (build / relative_path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, build / relative_path)
-        for page, template_name in PAGE_TEMPLATES.items():
-            html = render_page(environment, templates_dir, template_name, context)
+        for page, html in render_pages(environment, templates_dir, PAGE_TEMPLATES, context).items():
             (build / page).write_text(html, encoding="utf-8")
         if finish is not None:
             finish(build)

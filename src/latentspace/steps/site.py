@@ -124,7 +124,7 @@ def site_context(settings: Settings, files: Files) -> tuple[dict, dict, dict]:
 
 def run(settings: Settings, files: Files) -> None:
     from latentspace.pipeline.provenance import utc_now
-    from latentspace.page.site_builder import ASSET_FOLDER, RUN_CONFIG_FILE, render_site
+    from latentspace.page.site_builder import ASSET_FOLDER, PAGE_TEMPLATES, RUN_CONFIG_FILE, render_site
     from latentspace.page.site_provenance import ENVIRONMENT_FILE, environment_text
 
     context, assets, run_record = site_context(settings, files)
@@ -143,6 +143,7 @@ def run(settings: Settings, files: Files) -> None:
             RUN_CONFIG_FILE,
             versions.get("snakemake", "unknown"),
             utc_now(),
+            pages=tuple(PAGE_TEMPLATES),
         )
         write_crate(crate, site_dir)
 
