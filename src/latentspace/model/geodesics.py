@@ -89,14 +89,16 @@ def average_metric(embed: Embedding, points: torch.Tensor, probes: int, generato
     """An unbiased estimate (D, D) of the mean of G = J^T J over points (N, D), float64.
 
     E_v[(J^T v)(J^T v)^T] = J^T J for v ~ N(0, I): one vector-Jacobian product per probe, each
-    at a point drawn (with its probe) from ``generator`` (a CPU generator).
+    at a point drawn (with its probe) from ``generator`` (a CPU generator). The products are the
+    gradient of the scalar sum(h . v): the same numbers as torch.autograd.grad(h, z, v), whose
+    check of the given output gradient imports sympy, a second or more of every job's time.
     """
     chosen = torch.randint(len(points), (probes,), generator=generator)
     variable = points[chosen.to(points.device)].detach().clone().requires_grad_(True)  # (S, D)
     with torch.enable_grad():
         embedded = embed(variable)                                              # (S, M)
         probe = torch.randn(embedded.shape, generator=generator, dtype=embedded.dtype).to(points.device)
-        (pulled,) = torch.autograd.grad(embedded, variable, probe)              # (S, D): J^T v per probe
+        (pulled,) = torch.autograd.grad((embedded * probe).sum(), variable)     # (S, D): J^T v per probe
     pulled = pulled.double()
     return pulled.T @ pulled / probes
 
