@@ -2,9 +2,10 @@
 
 Every curve is embedded once: the fine ruler's points hold the solver's nodes, so one embedding
 of lerp and slerp gives both their lengths and the energies the start is chosen by, and one of
-the geodesic both its length and the energy the solver's guard compares with the start's.
-Counted with an embedding that counts its points, and checked against measuring each curve on
-its own.
+the geodesic both its length and the energy the solver's guard compares with the start's. What
+the interpolation study of the same model scored (the flat paths' midpoints, the pairs' ends) is
+read from its per-pair file, not scored again. Counted with an embedding that counts its points,
+and checked against measuring each curve on its own.
 """
 
 from __future__ import annotations
@@ -18,13 +19,21 @@ import torch
 
 from conftest import snakemake_env
 from test_geodesics import random_decoder
+from test_study_interpolation import tiny_setup
+from latentspace.errors import LatentspaceError
 from latentspace.model import geometry
 from latentspace.model.geodesics import path_energies
 from latentspace.model.pullback import fisher_rao_embedding, path_energies_and_lengths, resample_polyline
-from latentspace.settings.declared import GeodesicRun
-from latentspace.study.geodesic_quality import STARTS, solve_on_one_ruler
-from latentspace.study.interpolation_quality import INTERPOLATIONS
-from latentspace.study.labels import ALL_METHODS, GEODESIC_METHOD
+from latentspace.settings.declared import GeodesicRun, InterpolationRun
+from latentspace.study.across_replicates import read_pair_scores, save_midpoint_pairs
+from latentspace.study.geodesic_quality import STARTS, measure_geodesics, solve_on_one_ruler
+from latentspace.study.interpolation_quality import (
+    INTERPOLATIONS,
+    InterpolationMeasurements,
+    measure_interpolations,
+    midpoint_pair_values,
+)
+from latentspace.study.labels import ALL_METHODS, GEODESIC_METHOD, METHODS, METRICS, SOURCES
 
 
 class CountingEmbedding:
@@ -72,6 +81,52 @@ def test_every_curve_is_embedded_once_and_measured_as_on_its_own(length_points):
                   else torch.from_numpy(INTERPOLATIONS[method](starts, ends, fine)))
         for measured, expected in zip(ruler[method], path_energies_and_lengths(alone, curves)):
             assert torch.allclose(measured, expected, rtol=1e-12, atol=0), method
+
+
+def test_the_interpolation_study_s_scores_are_kept_for_the_geodesic_study(tmp_path):
+    """midpoint_pair_values holds each pair's raw midpoint and end scores; the file names a mismatch."""
+    values = np.random.default_rng(0).normal(size=(len(SOURCES), len(METHODS), len(METRICS), 4, 3))  # (S, M, Q, P, T)
+    arrays = midpoint_pair_values(InterpolationMeasurements(2, np.array([0.0, 0.5, 1.0]), values))
+    assert np.array_equal(arrays["midpoints"], values[..., 1])
+    assert np.array_equal(arrays["ends"], values[:, METHODS.index("lerp")][..., [0, 2]])
+    save_midpoint_pairs(tmp_path / "pairs.npz", 2, arrays)
+    read = read_pair_scores(tmp_path / "pairs.npz", 2, 4)
+    assert np.array_equal(read["midpoints"], arrays["midpoints"]) and np.array_equal(read["ends"], arrays["ends"])
+    assert read["path"] == str(tmp_path / "pairs.npz")
+    with pytest.raises(Exception, match=r"pairs.npz: holds the pairs of a z = 2 model, not of the z = 10 model"):
+        read_pair_scores(tmp_path / "pairs.npz", 10, 4)
+    with pytest.raises(Exception, match=r"pairs.npz: array midpoints is \(2, 3, 5, 4\), not \(2, 3, 5, 6\) "
+                                        r"\(6 pairs per source\) \(expected a midpoint pairs .npz"):
+        read_pair_scores(tmp_path / "pairs.npz", 2, 6)
+    save_midpoint_pairs(tmp_path / "older.npz", 2, {"gaps": arrays["gaps"], "minus_lerp": arrays["minus_lerp"]})
+    with pytest.raises(Exception, match=r"older.npz: lacks the array\(s\) ends, midpoints"):
+        read_pair_scores(tmp_path / "older.npz", 2, 4)
+
+
+def test_the_geodesic_study_reads_what_the_interpolation_study_scored():
+    """The flat midpoints and the pairs' ends are the interpolation study's own numbers; the geodesic's
+    other points score as when the geodesic study scores everything itself."""
+    model, classifier, train_x, test_x = tiny_setup()
+    study = {"pairs": 4, "path_steps": 5, "bootstrap_resamples": 20, "confidence_level": 0.9, "seed": 4}
+    interpolations = measure_interpolations(model, classifier, train_x, test_x, InterpolationRun(**study))
+    arrays = midpoint_pair_values(interpolations)
+    settings = GeodesicRun.from_mapping({**study, "points": 5, "length_points": 9, "max_iterations": 20})
+    read, _ = measure_geodesics(model, classifier, train_x, test_x, settings,
+                                {"midpoints": arrays["midpoints"], "ends": arrays["ends"]})
+    scored, _ = measure_geodesics(model, classifier, train_x, test_x, settings)
+    assert np.array_equal(read.midpoints[:, :len(METHODS)], arrays["midpoints"])
+    assert np.array_equal(read.values[..., [0, -1]], arrays["ends"])
+    assert np.allclose(read.values[..., 1:-1], scored.values[..., 1:-1], rtol=1e-6, atol=1e-9)
+    # Scored here, from the codes in the decoder's dtype: the same numbers up to that rounding.
+    assert np.allclose(scored.midpoints, read.midpoints, rtol=1e-5, atol=1e-6)
+    assert np.allclose(scored.values, read.values, rtol=1e-5, atol=1e-6)
+    assert np.array_equal(read.lengths, scored.lengths) and np.array_equal(read.energies, scored.energies)
+    # Another seed's pairs are refused, by their ends' latent norms.
+    other = midpoint_pair_values(measure_interpolations(model, classifier, train_x, test_x,
+                                                        InterpolationRun(**{**study, "seed": 5})))
+    with pytest.raises(LatentspaceError, match=r"^elsewhere.npz: holds the scores of other pairs than this study's"):
+        measure_geodesics(model, classifier, train_x, test_x, settings,
+                          {"midpoints": other["midpoints"], "ends": other["ends"], "path": "elsewhere.npz"})
 
 
 @pytest.mark.slow  # a fresh interpreter imports torch: several seconds

@@ -11,7 +11,9 @@ Then:
 
 * the geodesic, traced through its points (straight between them) at the study's t, is
   scored by every metric of the study (``interpolation_quality.score_latents``): its path
-  and midpoint rows join those of the other methods;
+  and midpoint rows join those of the other methods. Its ends and the flat methods'
+  midpoints, which the interpolation study of the same model has scored, are read from that
+  study's per-pair file where the step is given it (the pipeline does), not scored again;
 * every path of every method is measured as a whole by its length and energy under the same
   pulled-back metric, on a fine resampling (``length_points`` values of t; the flat paths
   from their formulas, the geodesic along its points), so that the four are compared on one
@@ -33,12 +35,14 @@ import numpy as np
 import torch
 
 from latentspace.files.images import IMAGE_SHAPE
+from latentspace.files.reading import damaged
 from latentspace.model import geometry
 from latentspace.model.decoding import decode_latents, to_uint8
 from latentspace.model.geodesics import GeodesicSolution, average_metric, solve_geodesics, starting_paths
 from latentspace.model.pullback import fisher_rao_embedding, path_measures, polyline_at, resample_polyline
 from latentspace.model.vae import VAE
 from latentspace.settings.declared import GeodesicRun
+from latentspace.study.across_replicates import MIDPOINT_PAIRS_FILE
 from latentspace.study.classifier import DigitClassifier
 from latentspace.study.interpolation_quality import (
     INTERPOLATIONS,
@@ -148,8 +152,16 @@ def solve_on_one_ruler(
 
 def measure_geodesics(
     model: VAE, classifier: DigitClassifier, train_x: torch.Tensor, test_x: torch.Tensor, settings: GeodesicRun,
+    scored: dict[str, np.ndarray] | None = None,
 ) -> tuple[GeodesicMeasurements, GeodesicExamples]:
-    """Solve, score and measure the geodesics of every pair of one model; images (N, 784) on the model's device."""
+    """Solve, score and measure the geodesics of every pair of one model; images (N, 784) on the model's device.
+
+    ``scored``: what the interpolation study of the same model and pairs scored
+    (across_replicates.read_pair_scores): its flat methods' midpoints (S, M, Q, P) and the
+    pairs' ends (S, Q, P, 2), which are then read rather than scored again; without it they
+    are scored here (from the codes in the decoder's dtype, as the geodesic's points are).
+    Its ends' latent norms must be those of this study's pairs (the same seed and pairs).
+    """
     model.requires_grad_(False)  # derivatives by the codes only
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
@@ -159,22 +171,33 @@ def measure_geodesics(
     starts = np.concatenate([endpoints[source][0] for source in SOURCES])      # (S P, D)
     ends = np.concatenate([endpoints[source][1] for source in SOURCES])        # (S P, D)
     pairs = settings.pairs
+    if scored is not None:
+        norms = np.linalg.norm(np.stack([starts, ends], axis=-1), axis=1) / np.sqrt(latent_dim)  # (S P, 2)
+        read = scored["ends"][:, METRICS.index("latent_norm_ratio")].reshape(-1, 2)
+        if not np.allclose(read, norms, rtol=1e-9, atol=0.0):
+            raise damaged(scored["path"], "holds the scores of other pairs than this study's: their ends' latent norms "
+                          "differ (another seed?)", MIDPOINT_PAIRS_FILE)
     solution, choice, ruler = solve_on_one_ruler(embed, starts, ends, settings, dtype, device)
 
-    # The geodesic scored at the study's t, and every method at the midpoint.
+    # The geodesic scored at the study's t, and every method at the midpoint; what the interpolation
+    # study scored for the same pairs (the flat midpoints, and the ends the geodesic shares) is read.
     fractions = path_fractions(settings.path_steps)                             # (T,)
-    geodesic_points = polyline_at(solution.paths, fractions)                # (S P, T, D)
-    middle = np.array([0.5])
-    midpoint_points = [flat_paths(method, starts, ends, middle, dtype, device)[:, 0] for method in METHODS]
-    scored = torch.cat([geodesic_points.reshape(-1, latent_dim), *midpoint_points]).cpu().double().numpy()
-    scores = score_latents(model, classifier, train_x, scored)
-    count = len(geodesic_points) * len(fractions)
-    values = np.stack([scores[metric][:count].reshape(len(SOURCES), pairs, len(fractions)) for metric in METRICS],
-                      axis=1)                                                   # (S, Q, P, T)
-    flat_midpoints = np.stack([scores[metric][count:].reshape(len(METHODS), len(SOURCES), pairs) for metric in METRICS],
-                              axis=2)                                           # (M, S, Q, P)
-    midpoints = np.concatenate([flat_midpoints.transpose(1, 0, 2, 3), values[:, None, :, :, len(fractions) // 2]],
-                               axis=1)                                          # (S, 4, Q, P)
+    own = slice(None) if scored is None else slice(1, -1)                       # the t scored here
+    geodesic_points = polyline_at(solution.paths, fractions[own])               # (S P, T', D)
+    points = [geodesic_points.reshape(-1, latent_dim)]
+    if scored is None:
+        points += [flat_paths(method, starts, ends, np.array([0.5]), dtype, device)[:, 0] for method in METHODS]
+    scores = score_latents(model, classifier, train_x, torch.cat(points).cpu().double().numpy())
+    count = geodesic_points.shape[0] * geodesic_points.shape[1]
+    values = np.stack([scores[metric][:count].reshape(len(SOURCES), pairs, -1) for metric in METRICS],
+                      axis=1)                                                   # (S, Q, P, T')
+    if scored is None:
+        flat_midpoints = np.stack([scores[metric][count:].reshape(len(METHODS), len(SOURCES), pairs)
+                                   for metric in METRICS], axis=2).transpose(1, 0, 2, 3)  # (S, M, Q, P)
+    else:
+        values = np.concatenate([scored["ends"][..., :1], values, scored["ends"][..., 1:]], axis=-1)  # (S, Q, P, T)
+        flat_midpoints = scored["midpoints"]                                    # (S, M, Q, P)
+    midpoints = np.concatenate([flat_midpoints, values[:, None, :, :, len(fractions) // 2]], axis=1)  # (S, 4, Q, P)
 
     # Every path on one ruler.
     energies = np.stack([ruler[method][0].cpu().numpy().reshape(len(SOURCES), pairs) for method in ALL_METHODS], axis=1)
