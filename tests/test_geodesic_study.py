@@ -10,6 +10,7 @@ and checked against measuring each curve on its own.
 
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 
@@ -143,3 +144,28 @@ def test_the_mean_metric_leaves_sympy_unimported():
                                timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "[]", completed.stdout
+
+
+@pytest.mark.slow  # a fresh interpreter imports torch: several seconds
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_freed_memory_is_reused_not_faulted_in_again():
+    """Tensors of 64 MB made and freed again and again: by default each page of each is a fault
+    (the kernel zeroes it anew); after reuse_freed_memory, the second round takes none."""
+    script = ("import resource, sys\n"
+              "import torch\n"
+              "from latentspace.model.devices import reuse_freed_memory\n"
+              "assert sys.argv[1] == 'default' or reuse_freed_memory()\n"
+              "def churn():\n"
+              "    for _ in range(8):\n"
+              "        torch.ones(2**24)\n"
+              "churn()\n"
+              "before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+              "churn()\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n")
+    faults = {}
+    for mode in ("default", "reuse"):
+        completed = subprocess.run([sys.executable, "-c", script, mode], env=snakemake_env(), capture_output=True,
+                                   text=True, timeout=120)
+        assert completed.returncode == 0, completed.stderr
+        faults[mode] = int(completed.stdout)
+    assert faults["default"] > 8 * 2**24 * 4 // 4096 // 2 and faults["reuse"] < 1000, faults

@@ -33,7 +33,7 @@ class Files:
 def run(settings: Settings, files: Files) -> None:
     from latentspace.files.atomic import write_text_atomic
     from latentspace.files.datasets import images_to_vectors, load_dataset
-    from latentspace.model.devices import prepare_torch
+    from latentspace.model.devices import prepare_torch, reuse_freed_memory
     from latentspace.model.model_files import load_model
     from latentspace.study.across_replicates import read_pair_scores
     from latentspace.study.classifier import load_classifier
@@ -51,6 +51,7 @@ def run(settings: Settings, files: Files) -> None:
     from latentspace.study.tables import MIDPOINT_COLUMNS, PATH_COLUMNS, rows_to_csv
 
     device = prepare_torch(settings.device, settings.threads)
+    reuse_freed_memory()  # the solver makes and frees tensors of tens of MB at every step
     model = load_model(files.model, device)
     classifier = load_classifier(files.classifier, device)
     dataset = load_dataset(files.data)
