@@ -47,7 +47,7 @@ PRODUCERS = [
      "--device", "cpu", "--threads", "1", "--paths-out", "{path_table}", "--midpoints-out", "{midpoint_table}",
      "--midpoint-pairs-out", "{midpoint_pairs}"],
     ["study-geodesic", "--model", "{model}", "--data", "{dataset}", "--classifier", "{classifier}",
-     "--pairs", "2", "--path-steps", "3", "--bootstrap-resamples", "10", "--confidence-level", "0.95", "--seed", "0",
+     "--midpoint-pairs", "{midpoint_pairs}", "--pairs", "2", "--path-steps", "3", "--bootstrap-resamples", "10", "--confidence-level", "0.95", "--seed", "0",
      "--device", "cpu", "--threads", "1", "--points", "5", "--max-iterations", "5", "--length-points", "9",
      "--figure-pairs", "1", "--paths-out", "{geodesic_paths}", "--midpoints-out", "{geodesic_midpoints}",
      "--comparisons-out", "{geodesic_comparisons}", "--pairs-out", "{geodesic_pairs}",
@@ -109,6 +109,13 @@ CONSUMERS = {
               "--comparisons-out", "{out}/d.csv"]
        for kind in ("geodesic_paths", "geodesic_midpoints", "geodesic_comparisons", "geodesic_pairs")},
     "geodesic_examples": ["study-geodesic-digits", "--examples", "{geodesic_examples}", "--output", "{out}/digits.png"],
+    # The same file as midpoint_pairs, as the geodesic study reads it (the scores behind the gaps).
+    "midpoint_scores": ["study-geodesic", "--model", "{model}", "--data", "{dataset}", "--classifier", "{classifier}",
+                        "--midpoint-pairs", "{midpoint_scores}", "--pairs", "2", "--path-steps", "3",
+                        "--bootstrap-resamples", "10", "--confidence-level", "0.95", "--seed", "0", "--device", "cpu",
+                        "--threads", "1", "--points", "5", "--max-iterations", "5", "--length-points", "9",
+                        "--figure-pairs", "1", "--paths-out", "{out}/p.csv", "--midpoints-out", "{out}/m.csv",
+                        "--comparisons-out", "{out}/c.csv", "--pairs-out", "{out}/p.npz", "--examples-out", "{out}/e.npz"],
     "bundle": [*SITE, "--metrics", "{metrics}", "--asset", "explorer_plane={bundle}"],
     "study_csv": [*SITE, "--metrics", "{metrics}", "--asset", "study_models={study_csv}"],
     "mosaic_summary": [*SITE, "--metrics", "{metrics}", "--asset", "f11_interpolation_500d_json={mosaic_summary}"],
@@ -121,6 +128,7 @@ FILE_NAMES = {
     "study_csv": "models.csv", "mosaic_summary": "mosaic.json", "geodesic_paths": "geodesic_paths.csv",
     "geodesic_midpoints": "geodesic_midpoints.csv", "geodesic_comparisons": "geodesic_comparisons.csv",
     "geodesic_pairs": "geodesic_pairs.npz", "geodesic_examples": "geodesic_examples.npz",
+    "midpoint_scores": "midpoint_pairs.npz",
 }
 TORCH_FILES = ("model", "classifier")
 

@@ -104,14 +104,20 @@ def test_the_geodesic_step_repeats_byte_for_byte(pipeline_run, tmp_path):
     options = step_options("study-geodesic", STUDY, GEODESIC, seed=REDUCED["seed"], device="cpu", threads=1)
     names = {"paths": "geodesic_path_metrics.csv", "midpoints": "geodesic_midpoints.csv",
              "comparisons": "geodesic_comparisons.csv", "pairs": "geodesic_pairs.npz", "examples": "geodesic_examples.npz"}
+    scored = results / "study" / f"z{dim}" / "midpoint_pairs.npz"
     arguments = [*shlex.split(options), "--model", str(results / "models" / f"z{dim}" / "model.pt"),
                  "--data", str(results / "data" / "dataset.npz"), "--classifier", str(results / "study" / "classifier.pt"),
+                 "--midpoint-pairs", str(scored),
                  *[word for kind, name in names.items() for word in (f"--{kind}-out", str(tmp_path / name))]]
     completed = subprocess.run([sys.executable, "-m", "latentspace", "study-geodesic", *arguments], env=snakemake_env(),
                                capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
     for name in names.values():
         assert (tmp_path / name).read_bytes() == (results / "study" / f"z{dim}" / name).read_bytes(), name
+    # The flat paths' midpoints and the pairs' ends are the interpolation study's own numbers, read, not scored again.
+    interpolation = np.load(scored)
+    geodesic = read_geodesic_pairs(tmp_path / names["pairs"])
+    assert np.array_equal(geodesic["midpoints"][:, :len(ALL_METHODS) - 1], interpolation["midpoints"])
 
 
 def test_an_independent_solver_finds_the_same_lengths_on_the_trained_z2_model(pipeline_run):

@@ -187,6 +187,10 @@ def test_an_unknown_method_or_a_wrong_shape_is_one_line(tmp_path):
     (tmp_path / "c.csv").write_text(rows_to_csv([{**comparisons[0], "method": "spline"}], COMPARISON_COLUMNS))
     with pytest.raises(LatentspaceError, match="c.csv: .*unknown method 'spline'"):
         read_comparison_table(tmp_path / "c.csv")
+    # Cut at the end of a line (a full disk): every row read is whole, some are missing.
+    (tmp_path / "cut.csv").write_text(rows_to_csv(comparisons[:-1], COMPARISON_COLUMNS))
+    with pytest.raises(LatentspaceError, match=r"cut.csv: .*no row for z = \d+, \w+, \w+, \w+ \(expected a geodesic"):
+        read_comparison_table(tmp_path / "cut.csv")
     pairs = geodesic_pairs(2)
     pairs["ratios"] = pairs["ratios"][:, :2]
     np.savez(tmp_path / "p.npz", **pairs)

@@ -25,6 +25,7 @@ from latentspace.model.geodesics import (
     average_metric,
     bending_directions,
     inverse_second_difference,
+    path_energies,
     solve_geodesics,
     starting_paths,
 )
@@ -40,6 +41,7 @@ from latentspace.model.pullback import (
     magnification_factor,
     metric_tensor,
     path_energies_and_lengths,
+    path_measures,
     resample_polyline,
 )
 
@@ -169,6 +171,19 @@ def test_a_curve_bends_only_along_the_directions_the_metric_holds():
     assert (solution.energies < solution.start_energies).all()
 
 
+def test_the_mean_metric_s_probes_are_vector_jacobian_products():
+    """average_metric's products, the gradient of sum(h . v), are torch.autograd.grad(h, z, v)'s numbers, bit for bit."""
+    embed = fisher_rao_embedding(random_decoder(3, seed=4))
+    points = torch.from_numpy(np.random.default_rng(8).standard_normal((64, 3)))
+    metric = average_metric(embed, points, 256, torch.Generator().manual_seed(8))
+    generator = torch.Generator().manual_seed(8)                               # the same draws
+    variable = points[torch.randint(64, (256,), generator=generator)].clone().requires_grad_(True)
+    embedded = embed(variable)
+    (pulled,) = torch.autograd.grad(embedded, variable, torch.randn(embedded.shape, generator=generator,
+                                                                    dtype=embedded.dtype))
+    assert torch.equal(metric, pulled.T @ pulled / 256)
+
+
 def test_the_inverse_second_difference_is_the_inverse():
     for size in (1, 2, 7):
         second_difference = 2 * torch.eye(size, dtype=torch.float64) - torch.diag(torch.ones(size - 1, dtype=torch.float64), 1) \
@@ -255,6 +270,42 @@ def test_a_pair_that_cannot_meet_the_rule_in_time_is_counted_as_not_converged():
     solution = solve(embed, start_paths, tolerance=1e-12, iterations=2)
     assert not solution.converged.any() and (solution.iterations == 2).all()
     assert (solution.energies <= solution.start_energies).all()
+
+
+def test_a_result_above_its_start_by_the_caller_s_measure_keeps_its_start():
+    """The guard compares result and start by the measure it is handed: one that charges every
+    moved curve sends each pair the solver moved back to its start, counted as kept."""
+    decoder = random_decoder(2, seed=9)
+    embed = fisher_rao_embedding(decoder)
+    rng = np.random.default_rng(4)
+    starts, ends = rng.standard_normal((2, 4, 2)) * 2
+    start_paths = bent_curves(starts, ends, 9, 1.0, rng)
+    free = solve(embed, start_paths, tolerance=1e-6)
+    assert not free.kept_start.any() and (free.energies < free.start_energies).all()
+
+    def charging(curves):
+        return path_energies(embed, curves) + 1e6 * (curves != start_paths).flatten(1).any(dim=1).double()
+
+    start_energies = path_energies(embed, start_paths)
+    kept = solve_geodesics(embed, start_paths, flat_metric(2), min_share=1e-3, max_iterations=500, tolerance=1e-6,
+                           measure=charging, start_energies=start_energies)
+    assert kept.kept_start.all() and torch.equal(kept.paths, start_paths)
+    assert torch.equal(kept.energies, start_energies) and torch.equal(kept.start_energies, start_energies)
+    assert np.array_equal(kept.iterations, free.iterations)
+
+
+def test_the_fine_ruler_measures_the_curve_through_its_nodes_from_the_same_points():
+    embed = fisher_rao_embedding(random_decoder(2, seed=12))
+    starts, ends = np.random.default_rng(2).standard_normal((2, 5, 2))
+    nodes = torch.from_numpy(geometry.slerp(starts, ends, np.linspace(0.0, 1.0, 9)))
+    fine = resample_polyline(nodes, 33)
+    energies, lengths, through_nodes = path_measures(embed, fine, 9, batch_size=66)  # two curves a batch
+    assert torch.allclose(through_nodes, path_energies(embed, nodes), rtol=1e-12, atol=0)
+    for measured, expected in zip((energies, lengths), path_energies_and_lengths(embed, fine)):
+        assert torch.equal(measured, expected)
+    assert path_measures(embed, fine)[2] is None
+    with pytest.raises(ValueError, match="30 points do not hold the 9 nodes"):
+        path_measures(embed, resample_polyline(nodes, 30), 9)
 
 
 def test_lengths_on_a_fine_resampling_converge_from_below():

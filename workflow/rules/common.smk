@@ -36,6 +36,16 @@ def study_file(study_dim, replicate, name):
     return f"results/study/z{study_dim}/replicate{replicate}/{name}"
 
 
+def studied_midpoint_pairs(wildcards):
+    """study_interpolation's midpoint_pairs.npz for study_geodesic's model, or none for a size
+    the study leaves out (STUDY_LATENT_DIMS, study.smk)."""
+    if int(wildcards.study_dim) not in STUDY_LATENT_DIMS:
+        return []
+    return study_file(
+        wildcards.study_dim, wildcards.get("replicate", "0"), "midpoint_pairs.npz"
+    )
+
+
 def replicate_study_files(name, first=1):
     """[REPLICATE=PATH] of every replicate from ``first`` and every studied size, for study-summary."""
     return [

@@ -409,13 +409,17 @@ rule study_replicate_figure:
 
 # The fourth path: every pair of the study joined by its geodesic under the decoder's
 # pulled-back Fisher-Rao metric (latentspace.study.geodesic_quality), and every path of every
-# method measured in that metric. Its own job per model, beside study_interpolation: changing
+# method measured in that metric. Its own job per model, after study_interpolation: changing
 # study.geodesic re-runs these, the summary, the figures and the site, never the other scores.
+# What study_interpolation scored for the same pairs (the flat paths' midpoints, the pairs'
+# ends) is read from its midpoint_pairs.npz, not scored again; a size the study leaves out
+# (solved for the figures only) has no such file and scores them itself (common.smk).
 rule study_geodesic:
     input:
         model=model_file("{study_dim}", "model.pt"),
         data=DATASET,
         classifier=CLASSIFIER_MODEL,
+        midpoint_pairs=studied_midpoint_pairs,
     output:
         paths="results/study/z{study_dim}/geodesic_path_metrics.csv",
         midpoints="results/study/z{study_dim}/geodesic_midpoints.csv",
@@ -439,11 +443,12 @@ rule study_geodesic:
             device=config["device"],
             threads=threads,
         ),
+        files=lambda wildcards, input: file_options(midpoint_pairs=input.midpoint_pairs),
         code=step_source_hash("study-geodesic"),
     shell:
         step_command(
             "python -m latentspace study-geodesic {params.options} --model {input.model}"
-            " --data {input.data} --classifier {input.classifier}"
+            " --data {input.data} --classifier {input.classifier} {params.files}"
             " --paths-out {output.paths} --midpoints-out {output.midpoints}"
             " --comparisons-out {output.comparisons} --pairs-out {output.pairs}"
             " --examples-out {output.examples}"
@@ -455,6 +460,7 @@ use rule study_geodesic as study_geodesic_replicate with:
         model=replicate_model_file("{study_dim}", "{replicate}", "model.pt"),
         data=DATASET,
         classifier=CLASSIFIER_MODEL,
+        midpoint_pairs=studied_midpoint_pairs,
     output:
         paths=study_file("{study_dim}", "{replicate}", "geodesic_path_metrics.csv"),
         midpoints=study_file("{study_dim}", "{replicate}", "geodesic_midpoints.csv"),

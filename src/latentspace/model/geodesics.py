@@ -37,14 +37,19 @@ Stopping rule: a pair is done (converged) once one iteration lowers its energy b
 ``tolerance`` of the energy before it; a pair still above that after ``max_iterations``
 iterations is reported as not converged, with the best curve found. Every accepted step
 lowers the energy, so the result never has more energy than its start; the final energies
-are measured again as :func:`starting_paths` measures the candidates, and a pair that comes
-out above its start by rounding keeps its start, so that the geodesic's energy is never
-above that of lerp or slerp by the same measure.
+are measured again as the start's are (by :func:`path_energies`, as :func:`starting_paths`
+measures the candidates, or by the caller's ``measure``), and a pair that comes out above its
+start by rounding keeps its start, so that the geodesic's energy is never above that of lerp
+or slerp by the same measure. A caller that measures the curves anyway (the study's fine
+ruler, whose points hold the nodes) hands in that measure and the start's energies, so that
+no curve is embedded twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
@@ -65,9 +70,11 @@ class GeodesicSolution:
     """The solved curves of P pairs and each pair's record.
 
     paths (P, K, D) in the dtype of the start, endpoints included; energies (P,) the final
-    discrete energies and start_energies (P,) those of the starting curves (float64);
-    iterations (P,) the iterations each pair took; converged (P,) whether it met the
-    stopping rule; bending_directions, how many latent directions the curves could bend in.
+    discrete energies and start_energies (P,) those of the starting curves (float64), both by
+    one measure; iterations (P,) the iterations each pair took; converged (P,) whether it met
+    the stopping rule; kept_start (P,) whether the pair came out above its start by that
+    measure's rounding and kept its start; bending_directions, how many latent directions
+    the curves could bend in.
     """
 
     paths: torch.Tensor
@@ -75,6 +82,7 @@ class GeodesicSolution:
     start_energies: torch.Tensor
     iterations: np.ndarray
     converged: np.ndarray
+    kept_start: np.ndarray
     bending_directions: int
 
 
@@ -89,14 +97,16 @@ def average_metric(embed: Embedding, points: torch.Tensor, probes: int, generato
     """An unbiased estimate (D, D) of the mean of G = J^T J over points (N, D), float64.
 
     E_v[(J^T v)(J^T v)^T] = J^T J for v ~ N(0, I): one vector-Jacobian product per probe, each
-    at a point drawn (with its probe) from ``generator`` (a CPU generator).
+    at a point drawn (with its probe) from ``generator`` (a CPU generator). The products are the
+    gradient of the scalar sum(h . v): the same numbers as torch.autograd.grad(h, z, v), whose
+    check of the given output gradient imports sympy, a second or more of every job's time.
     """
     chosen = torch.randint(len(points), (probes,), generator=generator)
     variable = points[chosen.to(points.device)].detach().clone().requires_grad_(True)  # (S, D)
     with torch.enable_grad():
         embedded = embed(variable)                                              # (S, M)
         probe = torch.randn(embedded.shape, generator=generator, dtype=embedded.dtype).to(points.device)
-        (pulled,) = torch.autograd.grad(embedded, variable, probe)              # (S, D): J^T v per probe
+        (pulled,) = torch.autograd.grad((embedded * probe).sum(), variable)     # (S, D): J^T v per probe
     pulled = pulled.double()
     return pulled.T @ pulled / probes
 
@@ -148,13 +158,17 @@ def path_energies(embed: Embedding, paths: torch.Tensor) -> torch.Tensor:
     return torch.cat([energy_of(embed_points(embed, chunk)) for chunk in paths.split(per_batch)])
 
 
-def starting_paths(embed: Embedding, candidates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def starting_paths(
+    embed: Embedding, candidates: torch.Tensor, energies: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Of C candidate curves per pair (C, P, K, D), the one of least energy.
 
     Returns the chosen paths (P, K, D), the index of each pair's choice (P,) and every
-    candidate's energy (C, P).
+    candidate's energy (C, P): ``energies`` where the caller has measured them (as
+    :func:`path_energies` does, such as pullback.path_measures' energies through the nodes).
     """
-    energies = torch.stack([path_energies(embed, candidate) for candidate in candidates])  # (C, P)
+    if energies is None:
+        energies = torch.stack([path_energies(embed, candidate) for candidate in candidates])  # (C, P)
     choice = energies.argmin(dim=0)                                             # (P,)
     return candidates[choice, torch.arange(candidates.shape[1], device=candidates.device)], choice, energies
 
@@ -168,12 +182,17 @@ def solve_geodesics(
     min_share: float,
     max_iterations: int,
     tolerance: float,
+    measure: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    start_energies: torch.Tensor | None = None,
 ) -> GeodesicSolution:
     """Minimise the discrete energy of every curve of start_paths (P, K, D), K >= 3, ends fixed.
 
     ``metric`` (D, D) is the decoder's mean metric, which sets the bending directions and
     the first steps (module docstring). The optimisation runs in float64, the decoder in the
-    dtype of ``start_paths`` (float32 for the VAE).
+    dtype of ``start_paths`` (float32 for the VAE). The result's energies and the start's
+    are measured alike, by ``measure`` (curves (P, K, D) -> discrete energies (P,), float64;
+    :func:`path_energies` by default), the start's given as ``start_energies`` (P,) where the
+    caller has measured them so.
     """
     pair_count, nodes, latent_dim = start_paths.shape
     if nodes < 3:
@@ -262,9 +281,12 @@ def solve_geodesics(
         converged[:] = True  # nothing can bend: the start is the answer
     paths = start_paths.clone()
     paths[:, 1:-1] = energy.interior(torch.arange(pair_count, device=device), coordinates)
-    # Both energies measured alike, by path_energies (as starting_paths measures the candidates):
-    # a pair the solver could not improve beyond rounding keeps its start, bit for bit.
-    start_energies, energies = path_energies(embed, start_paths), path_energies(embed, paths)
+    # Both energies measured alike (as starting_paths measures the candidates, or by the
+    # caller's measure): a pair the solver could not improve beyond rounding keeps its start, bit for bit.
+    measure = measure or partial(path_energies, embed)
+    if start_energies is None:
+        start_energies = measure(start_paths)
+    energies = measure(paths)
     worse = energies > start_energies
     paths[worse], energies[worse] = start_paths[worse], start_energies[worse]
-    return GeodesicSolution(paths, energies, start_energies, iterations, converged, bending)
+    return GeodesicSolution(paths, energies, start_energies, iterations, converged, worse.cpu().numpy(), bending)

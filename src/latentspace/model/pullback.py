@@ -135,13 +135,36 @@ def path_energies_and_lengths(
     embed: Embedding, paths: torch.Tensor, batch_size: int = 16384
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Energy and length (P,) each of curves (P, N, D) traced at t evenly spaced in [0, 1], float64."""
-    energies, lengths = [], []
+    energies, lengths, _ = path_measures(embed, paths, batch_size=batch_size)
+    return energies, lengths
+
+
+@torch.no_grad()
+def path_measures(
+    embed: Embedding, paths: torch.Tensor, nodes: int | None = None, batch_size: int = 16384
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Energy and length (P,) each of curves (P, N, D) traced at t evenly spaced in [0, 1], and, given
+    ``nodes`` with N - 1 a multiple of nodes - 1, the energy (P,) of the coarser curves through every
+    ((N - 1) / (nodes - 1))-th point (t = k / (nodes - 1)), all float64, from one embedding of the points.
+
+    The coarser energy is what :func:`energy_of` gives for those points embedded on their own: an
+    embedding maps each point by itself, so a fine ruler that holds a curve's nodes measures the
+    curve through them too, without embedding them again (``None`` when ``nodes`` is not given).
+    """
+    stride = None
+    if nodes is not None:
+        if nodes < 2 or (paths.shape[1] - 1) % (nodes - 1):
+            raise ValueError(f"{paths.shape[1]} points do not hold the {nodes} nodes of a coarser curve")
+        stride = (paths.shape[1] - 1) // (nodes - 1)
+    energies, lengths, coarse = [], [], []
     per_batch = max(1, batch_size // paths.shape[1])
     for start in range(0, len(paths), per_batch):
         embedded = embed_points(embed, paths[start : start + per_batch])       # (B, N, M)
         energies.append(energy_of(embedded))
         lengths.append(length_of(embedded))
-    return torch.cat(energies), torch.cat(lengths)
+        if stride is not None:
+            coarse.append(energy_of(embedded[:, ::stride]))
+    return torch.cat(energies), torch.cat(lengths), torch.cat(coarse) if stride is not None else None
 
 
 def polyline_at(paths: torch.Tensor, fractions) -> torch.Tensor:

@@ -20,6 +20,9 @@ class Files:
     model: str = file_path("the model .pt")
     data: str = file_path("the dataset .npz")
     classifier: str = file_path("the study's digit classifier .pt")
+    midpoint_pairs: str | None = file_path(
+        "the study-interpolation step's per-pair scores of the same model (.npz): its flat methods' midpoints and the "
+        "pairs' ends are read, not scored again; without it they are scored here", default=None)
     paths_out: str = file_path("the geodesic's mean and interval of every metric at every t (CSV)")
     midpoints_out: str = file_path("the geodesic's midpoint gaps and differences to lerp (CSV)")
     comparisons_out: str = file_path("every path's pulled-back length and energy, and the geodesic against each (CSV)")
@@ -30,8 +33,9 @@ class Files:
 def run(settings: Settings, files: Files) -> None:
     from latentspace.files.atomic import write_text_atomic
     from latentspace.files.datasets import images_to_vectors, load_dataset
-    from latentspace.model.devices import prepare_torch
+    from latentspace.model.devices import prepare_torch, reuse_freed_memory
     from latentspace.model.model_files import load_model
+    from latentspace.study.across_replicates import read_pair_scores
     from latentspace.study.classifier import load_classifier
     from latentspace.study.geodesic_quality import (
         measure_geodesics,
@@ -47,13 +51,17 @@ def run(settings: Settings, files: Files) -> None:
     from latentspace.study.tables import MIDPOINT_COLUMNS, PATH_COLUMNS, rows_to_csv
 
     device = prepare_torch(settings.device, settings.threads)
+    reuse_freed_memory()  # the solver makes and frees tensors of tens of MB at every step
     model = load_model(files.model, device)
     classifier = load_classifier(files.classifier, device)
     dataset = load_dataset(files.data)
     train_x = images_to_vectors(dataset.train_images).to(device)
     test_x = images_to_vectors(dataset.test_images).to(device)
+    scored = None
+    if files.midpoint_pairs is not None:
+        scored = read_pair_scores(files.midpoint_pairs, model.config.latent_dim, settings.pairs)
     started = time.perf_counter()
-    measurements, examples = measure_geodesics(model, classifier, train_x, test_x, settings)
+    measurements, examples = measure_geodesics(model, classifier, train_x, test_x, settings, scored)
     measured = time.perf_counter()
     path_rows, midpoint_rows, comparison_rows = summarise_geodesics(measurements, settings)
     record = solver_record(measurements, settings)

@@ -22,7 +22,7 @@ class Files:
     classifier: str = file_path("the study's digit classifier .pt")
     paths_out: str = file_path("mean and interval of every metric at every t (CSV)")
     midpoints_out: str = file_path("midpoint gaps and differences to lerp (CSV)")
-    midpoint_pairs_out: str = file_path("each pair's midpoint gaps and differences to lerp (.npz)")
+    midpoint_pairs_out: str = file_path("each pair's midpoint gaps and differences to lerp, and its midpoint and end scores (.npz)")
 
 
 def run(settings: Settings, files: Files) -> None:

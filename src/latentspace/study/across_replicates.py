@@ -304,7 +304,8 @@ MIDPOINT_PAIRS_FILE = "a midpoint pairs .npz of the study-interpolation step"
 
 
 def save_midpoint_pairs(path, latent_dim: int, pair_values: dict[str, np.ndarray]) -> None:
-    """Write interpolation_quality.midpoint_pair_values: gaps, minus_lerp (S, M, Q, P), latent_dim."""
+    """Write interpolation_quality.midpoint_pair_values (gaps, minus_lerp, midpoints (S, M, Q, P), ends
+    (S, Q, P, 2)) and latent_dim."""
     with atomic_path(path) as tmp:
         np.savez(tmp, latent_dim=np.asarray(latent_dim), **pair_values)
 
@@ -328,6 +329,27 @@ def read_midpoint_pairs(path, model: str = "") -> dict:
                           f"{MIDPOINT_PAIRS_FILE}, every value finite")
     return {"latent_dim": int(arrays["latent_dim"]), "gaps": arrays["gaps"], "minus_lerp": arrays["minus_lerp"],
             "path": str(path)}
+
+
+def read_pair_scores(path, latent_dim: int, pairs: int) -> dict:
+    """{midpoints (S, M, Q, P), ends (S, Q, P, 2), path}: the scores of one model's pairs at t = 0.5 by
+    each flat method and at their ends (interpolation_quality.midpoint_pair_values), checked to be
+    those of a model of ``latent_dim`` with ``pairs`` pairs per source, and finite."""
+    arrays = read_npz(path, MIDPOINT_PAIRS_FILE,
+                      {"latent_dim": (np.integer, 0), "midpoints": (np.floating, 4), "ends": (np.floating, 4)})
+    named = model_name(latent_dim)
+    if int(arrays["latent_dim"]) != latent_dim:
+        raise damaged(path, f"holds the pairs of a z = {int(arrays['latent_dim'])} model, not of the {named} model",
+                      MIDPOINT_PAIRS_FILE)
+    expected = {"midpoints": (len(SOURCES), len(METHODS), len(METRICS), pairs), "ends": (len(SOURCES), len(METRICS), pairs, 2)}
+    for name, shape in expected.items():
+        if arrays[name].shape != shape:
+            raise damaged(path, f"array {name} is {arrays[name].shape}, not {shape} ({pairs} pairs per source)",
+                          MIDPOINT_PAIRS_FILE)
+        if not np.all(np.isfinite(arrays[name])):
+            raise damaged(path, f"the {named} model's {name} hold {np.count_nonzero(~np.isfinite(arrays[name]))} NaN "
+                                "or infinite value(s)", f"{MIDPOINT_PAIRS_FILE}, every value finite")
+    return {"midpoints": arrays["midpoints"], "ends": arrays["ends"], "path": str(path)}
 
 
 def model_name(latent_dim: int, model: str = "") -> str:

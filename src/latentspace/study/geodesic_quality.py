@@ -11,7 +11,9 @@ Then:
 
 * the geodesic, traced through its points (straight between them) at the study's t, is
   scored by every metric of the study (``interpolation_quality.score_latents``): its path
-  and midpoint rows join those of the other methods;
+  and midpoint rows join those of the other methods. Its ends and the flat methods'
+  midpoints, which the interpolation study of the same model has scored, are read from that
+  study's per-pair file where the step is given it (the pipeline does), not scored again;
 * every path of every method is measured as a whole by its length and energy under the same
   pulled-back metric, on a fine resampling (``length_points`` values of t; the flat paths
   from their formulas, the geodesic along its points), so that the four are compared on one
@@ -33,12 +35,14 @@ import numpy as np
 import torch
 
 from latentspace.files.images import IMAGE_SHAPE
+from latentspace.files.reading import damaged
 from latentspace.model import geometry
 from latentspace.model.decoding import decode_latents, to_uint8
-from latentspace.model.geodesics import average_metric, solve_geodesics, starting_paths
-from latentspace.model.pullback import fisher_rao_embedding, path_energies_and_lengths, polyline_at, resample_polyline
+from latentspace.model.geodesics import GeodesicSolution, average_metric, solve_geodesics, starting_paths
+from latentspace.model.pullback import fisher_rao_embedding, path_measures, polyline_at, resample_polyline
 from latentspace.model.vae import VAE
 from latentspace.settings.declared import GeodesicRun
+from latentspace.study.across_replicates import MIDPOINT_PAIRS_FILE
 from latentspace.study.classifier import DigitClassifier
 from latentspace.study.interpolation_quality import (
     INTERPOLATIONS,
@@ -97,10 +101,67 @@ def flat_paths(method: str, starts: np.ndarray, ends: np.ndarray, fractions: np.
     return torch.from_numpy(INTERPOLATIONS[method](starts, ends, fractions)).to(device=device, dtype=dtype)
 
 
+def solve_on_one_ruler(
+    embed, starts: np.ndarray, ends: np.ndarray, settings: GeodesicRun, dtype, device
+) -> tuple[GeodesicSolution, torch.Tensor, dict[str, tuple[torch.Tensor, torch.Tensor]]]:
+    """The geodesics of pairs (starts, ends (P, D)) and every method's energy and length (P,) each on one ruler.
+
+    The ruler: each path's length and energy in the pulled-back metric on its fine resampling
+    (``length_points`` values of t; the flat paths from their formulas, the geodesic along its
+    points). Where those t hold the solver's K nodes, the same embedding measures lerp and
+    slerp through their nodes (each pair starts from the lower) and, as the solver's guard,
+    the geodesic through its nodes: no point is embedded twice. Returns the solution, each
+    pair's start (index of STARTS) and {method: (energies, lengths)} for ALL_METHODS.
+    """
+    fine = np.linspace(0.0, 1.0, settings.length_points)                       # (N,)
+    stride, remainder = divmod(settings.length_points - 1, settings.points - 1)
+    nodes = settings.points if remainder == 0 else None
+    traced, measured = {}, {}
+    for method in METHODS:
+        traced[method] = flat_paths(method, starts, ends, fine, dtype, device)  # (P, N, D)
+        measured[method] = path_measures(embed, traced[method], nodes if method in STARTS else None)
+    if nodes:
+        candidates = torch.stack([traced[method][:, ::stride] for method in STARTS])  # (C, P, K, D)
+        candidate_energies = torch.stack([measured[method][2] for method in STARTS])  # (C, P)
+    else:
+        node_fractions = np.linspace(0.0, 1.0, settings.points)                # (K,)
+        candidates = torch.stack([flat_paths(method, starts, ends, node_fractions, dtype, device) for method in STARTS])
+        candidate_energies = None
+    start_paths, choice, candidate_energies = starting_paths(embed, candidates, candidate_energies)  # (P, K, D), (P,)
+    rng = np.random.default_rng([settings.seed, starts.shape[1], 3])
+    prior_draws = torch.from_numpy(rng.standard_normal((METRIC_PROBES, starts.shape[1]))).to(device=device, dtype=dtype)
+    metric = average_metric(embed, prior_draws, METRIC_PROBES, torch_generator(rng))
+
+    def through_nodes(paths: torch.Tensor) -> torch.Tensor:
+        """The guard's measure: the geodesics (P, K, D) on the fine ruler; their energies through the nodes."""
+        measured[GEODESIC_METHOD] = path_measures(embed, resample_polyline(paths, settings.length_points), nodes)
+        return measured[GEODESIC_METHOD][2]
+
+    solution = solve_geodesics(embed, start_paths, metric, min_share=settings.bending_share,
+                               max_iterations=settings.max_iterations, tolerance=settings.tolerance,
+                               measure=through_nodes if nodes else None,
+                               start_energies=candidate_energies.min(dim=0).values)
+    kept = torch.from_numpy(solution.kept_start).to(device)
+    if not nodes:
+        measured[GEODESIC_METHOD] = path_measures(embed, resample_polyline(solution.paths, settings.length_points))
+    elif kept.any():  # a pair that kept its start is no longer the curve the guard measured: measure it
+        energies, lengths, _ = path_measures(embed, resample_polyline(solution.paths[kept], settings.length_points))
+        measured[GEODESIC_METHOD][0][kept], measured[GEODESIC_METHOD][1][kept] = energies, lengths
+    return solution, choice, {method: measured[method][:2] for method in ALL_METHODS}
+
+
 def measure_geodesics(
-    model: VAE, classifier: DigitClassifier, train_x: torch.Tensor, test_x: torch.Tensor, settings: GeodesicRun
+    model: VAE, classifier: DigitClassifier, train_x: torch.Tensor, test_x: torch.Tensor, settings: GeodesicRun,
+    scored: dict[str, np.ndarray] | None = None,
 ) -> tuple[GeodesicMeasurements, GeodesicExamples]:
-    """Solve, score and measure the geodesics of every pair of one model; images (N, 784) on the model's device."""
+    """Solve, score and measure the geodesics of every pair of one model; images (N, 784) on the model's device.
+
+    ``scored``: what the interpolation study of the same model and pairs scored
+    (across_replicates.read_pair_scores): its flat methods' midpoints (S, M, Q, P) and the
+    pairs' ends (S, Q, P, 2), which are then read rather than scored again; without it they
+    are scored here (from the codes in the decoder's dtype, as the geodesic's points are).
+    Its ends' latent norms must be those of this study's pairs (the same seed and pairs).
+    """
     model.requires_grad_(False)  # derivatives by the codes only
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
@@ -110,37 +171,37 @@ def measure_geodesics(
     starts = np.concatenate([endpoints[source][0] for source in SOURCES])      # (S P, D)
     ends = np.concatenate([endpoints[source][1] for source in SOURCES])        # (S P, D)
     pairs = settings.pairs
-    node_fractions = np.linspace(0.0, 1.0, settings.points)                    # (K,)
-    candidates = torch.stack([flat_paths(method, starts, ends, node_fractions, dtype, device) for method in STARTS])
-    start_paths, choice, _ = starting_paths(embed, candidates)                  # (S P, K, D), (S P,)
-    rng = np.random.default_rng([settings.seed, latent_dim, 3])
-    prior_draws = torch.from_numpy(rng.standard_normal((METRIC_PROBES, latent_dim))).to(device=device, dtype=dtype)
-    metric = average_metric(embed, prior_draws, METRIC_PROBES, torch_generator(rng))
-    solution = solve_geodesics(embed, start_paths, metric, min_share=settings.bending_share,
-                               max_iterations=settings.max_iterations, tolerance=settings.tolerance)
+    if scored is not None:
+        norms = np.linalg.norm(np.stack([starts, ends], axis=-1), axis=1) / np.sqrt(latent_dim)  # (S P, 2)
+        read = scored["ends"][:, METRICS.index("latent_norm_ratio")].reshape(-1, 2)
+        if not np.allclose(read, norms, rtol=1e-9, atol=0.0):
+            raise damaged(scored["path"], "holds the scores of other pairs than this study's: their ends' latent norms "
+                          "differ (another seed?)", MIDPOINT_PAIRS_FILE)
+    solution, choice, ruler = solve_on_one_ruler(embed, starts, ends, settings, dtype, device)
 
-    # The geodesic scored at the study's t, and every method at the midpoint.
+    # The geodesic scored at the study's t, and every method at the midpoint; what the interpolation
+    # study scored for the same pairs (the flat midpoints, and the ends the geodesic shares) is read.
     fractions = path_fractions(settings.path_steps)                             # (T,)
-    geodesic_points = polyline_at(solution.paths, fractions)                # (S P, T, D)
-    middle = np.array([0.5])
-    midpoint_points = [flat_paths(method, starts, ends, middle, dtype, device)[:, 0] for method in METHODS]
-    scored = torch.cat([geodesic_points.reshape(-1, latent_dim), *midpoint_points]).cpu().double().numpy()
-    scores = score_latents(model, classifier, train_x, scored)
-    count = len(geodesic_points) * len(fractions)
-    values = np.stack([scores[metric][:count].reshape(len(SOURCES), pairs, len(fractions)) for metric in METRICS],
-                      axis=1)                                                   # (S, Q, P, T)
-    flat_midpoints = np.stack([scores[metric][count:].reshape(len(METHODS), len(SOURCES), pairs) for metric in METRICS],
-                              axis=2)                                           # (M, S, Q, P)
-    midpoints = np.concatenate([flat_midpoints.transpose(1, 0, 2, 3), values[:, None, :, :, len(fractions) // 2]],
-                               axis=1)                                          # (S, 4, Q, P)
+    own = slice(None) if scored is None else slice(1, -1)                       # the t scored here
+    geodesic_points = polyline_at(solution.paths, fractions[own])               # (S P, T', D)
+    points = [geodesic_points.reshape(-1, latent_dim)]
+    if scored is None:
+        points += [flat_paths(method, starts, ends, np.array([0.5]), dtype, device)[:, 0] for method in METHODS]
+    scores = score_latents(model, classifier, train_x, torch.cat(points).cpu().double().numpy())
+    count = geodesic_points.shape[0] * geodesic_points.shape[1]
+    values = np.stack([scores[metric][:count].reshape(len(SOURCES), pairs, -1) for metric in METRICS],
+                      axis=1)                                                   # (S, Q, P, T')
+    if scored is None:
+        flat_midpoints = np.stack([scores[metric][count:].reshape(len(METHODS), len(SOURCES), pairs)
+                                   for metric in METRICS], axis=2).transpose(1, 0, 2, 3)  # (S, M, Q, P)
+    else:
+        values = np.concatenate([scored["ends"][..., :1], values, scored["ends"][..., 1:]], axis=-1)  # (S, Q, P, T)
+        flat_midpoints = scored["midpoints"]                                    # (S, M, Q, P)
+    midpoints = np.concatenate([flat_midpoints, values[:, None, :, :, len(fractions) // 2]], axis=1)  # (S, 4, Q, P)
 
-    # Every path on one ruler: the fine resampling of each, in the pulled-back metric.
-    fine = np.linspace(0.0, 1.0, settings.length_points)
-    measured = [path_energies_and_lengths(embed, flat_paths(method, starts, ends, fine, dtype, device))
-                for method in METHODS]
-    measured.append(path_energies_and_lengths(embed, resample_polyline(solution.paths, settings.length_points)))
-    energies = np.stack([energy.cpu().numpy().reshape(len(SOURCES), pairs) for energy, _ in measured], axis=1)
-    lengths = np.stack([length.cpu().numpy().reshape(len(SOURCES), pairs) for _, length in measured], axis=1)
+    # Every path on one ruler.
+    energies = np.stack([ruler[method][0].cpu().numpy().reshape(len(SOURCES), pairs) for method in ALL_METHODS], axis=1)
+    lengths = np.stack([ruler[method][1].cpu().numpy().reshape(len(SOURCES), pairs) for method in ALL_METHODS], axis=1)
 
     def per_source(array):
         return np.asarray(array).reshape(len(SOURCES), pairs)

@@ -76,7 +76,8 @@ def comparison_rows_typed(raw_rows) -> list[dict]:
 
 
 def read_comparison_table(path) -> list[dict]:
-    """A comparison table (COMPARISON_COLUMNS), of one model or gathered."""
+    """A comparison table (COMPARISON_COLUMNS), of one model or gathered: every source, method and
+    measure of each latent size it holds, a row each."""
     what = "a geodesic comparison CSV of the study"
     raw = read_csv_rows(path, what, COMPARISON_COLUMNS)
     with checked_contents(path, what):
@@ -84,6 +85,12 @@ def read_comparison_table(path) -> list[dict]:
         unknown = {row["method"] for row in rows} - set(ALL_METHODS)
         if unknown:
             raise ValueError(f"unknown method {sorted(unknown)[0]!r}")
+        present = {(row["latent_dim"], row["source"], row["method"], row["measure"]) for row in rows}
+        for dim in sorted({row["latent_dim"] for row in rows}):
+            for key in ((dim, source, method, measure) for source in SOURCES for method in ALL_METHODS
+                        for measure in (*PATH_MEASURES, *MIDPOINT_MEASURES)):
+                if key not in present:
+                    raise ValueError("no row for z = {}, {}, {}, {}".format(*key))
         return rows
 
 

@@ -263,18 +263,22 @@ def summarise_measurements(
 
 
 def midpoint_pair_values(measurements: InterpolationMeasurements) -> dict[str, np.ndarray]:
-    """Each pair's midpoint numbers, the per-pair terms of the midpoint table's means.
+    """Each pair's midpoint numbers, the per-pair terms of the midpoint table's means, and the scores behind them.
 
     ``gaps``: value at t = 0.5 minus the endpoints' mean; ``minus_lerp``: value at t = 0.5
-    minus lerp's for the same pair (0 for lerp itself); each (sources, methods, metrics, pairs).
-    Replicates of a latent size score the same pairs, so these line up pair by pair across
-    them (``latentspace.study.across_replicates``).
+    minus lerp's for the same pair (0 for lerp itself); ``midpoints``: the value at t = 0.5;
+    each (sources, methods, metrics, pairs). ``ends`` (sources, metrics, pairs, 2): the values
+    at t = 0 and 1 of lerp, which returns the pair's codes there exactly. Replicates of a latent
+    size score the same pairs, so these line up pair by pair across them
+    (``latentspace.study.across_replicates``); the geodesic study of the same model reads the
+    scores rather than scoring the same points again (``latentspace.study.geodesic_quality``).
     """
     values, middle = measurements.values, len(measurements.t) // 2             # (S, M, Q, P, T)
     baseline = METHODS.index(BASELINE_METHOD)
     gaps = values[..., middle] - 0.5 * (values[..., 0] + values[..., -1])       # (S, M, Q, P)
     minus_lerp = values[..., middle] - values[:, baseline : baseline + 1, ..., middle]  # (S, M, Q, P)
-    return {"gaps": gaps, "minus_lerp": minus_lerp}
+    return {"gaps": gaps, "minus_lerp": minus_lerp, "midpoints": values[..., middle],
+            "ends": values[:, baseline][..., [0, -1]]}
 
 
 def _interval(mean, low, high) -> dict:
