@@ -54,23 +54,25 @@ def module_file(name: str, package_dir: Path = PACKAGE_DIR) -> Path | None:
     return next((candidate for candidate in candidates if candidate.is_file()), None)
 
 
-def imported_modules(source: str, module_name: str, is_package: bool) -> frozenset[str]:
-    """Names, relative to the package, that ``source`` imports from it.
-
-    ``from latentspace.x import f`` gives both ``x`` and ``x.f``: f may be a submodule.
-    Names that are not modules are dropped by module_closure.
-    """
-    return _module_facts(source, module_name, is_package)[0]
-
-
 @functools.lru_cache(maxsize=1024)  # the DAG hashes one module for many rules: parse it once
 def _module_facts(source: str, module_name: str, is_package: bool) -> tuple[frozenset[str], bytes | None]:
-    """What one parse of a module gives: the package modules it imports, and the SHA-256 of its
-    :func:`code_text` (None for a module with nothing but a docstring)."""
+    """The package modules a module imports, and the SHA-256 of its :func:`code_text` (None for a
+    module with nothing but a docstring)."""
+    imports, text = _analyse(source, module_name, is_package)
+    return imports, hashlib.sha256(text.encode()).digest() if text else None
+
+
+def _analyse(source: str, module_name: str, is_package: bool) -> tuple[frozenset[str], str]:
+    """One parse and one walk of a module: the names, relative to the package, that it imports
+    from it, and its :func:`code_text`.
+
+    ``from latentspace.x import f`` gives both ``x`` and ``x.f``: f may be a submodule. Names
+    that are not modules are dropped by module_closure.
+    """
     try:
         tree = ast.parse(source)
-    except SyntaxError:  # still hashed, as it is; Python reports the error when the step imports it
-        return frozenset(), hashlib.sha256(source.encode()).digest()
+    except SyntaxError:  # hashed as it is; Python reports the error when the step imports it
+        return frozenset(), source
     found: set[str] = set()
     # The package that relative imports start from: the module itself if it is a package.
     here = module_name.split(".") if is_package else module_name.split(".")[:-1]
@@ -93,28 +95,21 @@ def _module_facts(source: str, module_name: str, is_package: bool) -> tuple[froz
             found.add(".".join(base))
             # `from latentspace.figures import latent_grid` imports a module, not a name.
             found.update(".".join([*base, alias.name]) for alias in node.names)
-    text = ast.dump(tree) if tree.body else ""
-    return frozenset(found), hashlib.sha256(text.encode()).digest() if text else None
+    return frozenset(found), ast.dump(tree) if tree.body else ""
 
 
 def module_closure(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> list[Path]:
     """The files of ``modules``, of every package module they import and of the packages that
     hold them, except the declarations and the files that hold only a docstring."""
-    return sorted(closure_sources(modules, package_dir))
+    return sorted(_closure_digests(modules, package_dir))
 
 
-def closure_sources(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> dict[Path, str]:
-    """``{file: source}`` of :func:`module_closure`, each file read once."""
-    return _closure(modules, package_dir)[0]
-
-
-def _closure(modules: Iterable[str], package_dir: Path) -> tuple[dict[Path, str], dict[Path, bytes]]:
-    """``{file: source}`` and ``{file: SHA-256 of its code text}`` of :func:`module_closure`."""
+def _closure_digests(modules: Iterable[str], package_dir: Path) -> dict[Path, bytes]:
+    """``{file: SHA-256 of its code text}`` of :func:`module_closure`, each file read once."""
     pending = list(modules)
     for name in pending:
         if module_file(name, package_dir) is None:
             raise LatentspaceError(f"package code hash: {PACKAGE_NAME}.{name} is not a module of {package_dir}")
-    sources: dict[Path, str] = {}
     digests: dict[Path, bytes] = {}
     seen: set[str] = set()
     while pending:
@@ -130,10 +125,9 @@ def _closure(modules: Iterable[str], package_dir: Path) -> tuple[dict[Path, str]
         source = read_source(path)
         imports, digest = _module_facts(source, name, path.name == "__init__.py")
         if digest is not None:
-            sources[path] = source
             digests[path] = digest
         pending += sorted(imports)
-    return sources, digests
+    return digests
 
 
 _SOURCES: dict[tuple[Path, int, int], str] = {}
@@ -154,11 +148,7 @@ def code_text(source: str) -> str:
 
     Empty for a module that holds nothing but a docstring.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:  # hashed as it is; Python reports the error when the step imports it
-        return source
-    return _tree_text(tree)
+    return _analyse(source, "", False)[1]
 
 
 # The nodes whose body may open with a docstring.
@@ -173,14 +163,6 @@ def _drop_docstring(node: ast.Module | ast.ClassDef | ast.FunctionDef | ast.Asyn
         node.body = body[1:] or ([] if isinstance(node, ast.Module) else [ast.Pass()])
 
 
-def _tree_text(tree: ast.Module) -> str:
-    """``ast.dump`` of a parsed module with its docstrings removed (the tree is changed); empty if nothing else is left."""
-    for node in ast.walk(tree):
-        if isinstance(node, _DOCUMENTED):
-            _drop_docstring(node)
-    return ast.dump(tree) if tree.body else ""
-
-
 @functools.lru_cache(maxsize=4096)
 def _relative_name(path: Path, package_dir: Path) -> bytes:
     """``figures/latent_grid.py``: how a file enters the hash, beside its code."""
@@ -190,7 +172,7 @@ def _relative_name(path: Path, package_dir: Path) -> bytes:
 def package_source_hash(modules: Iterable[str], package_dir: Path = PACKAGE_DIR) -> str:
     """A hex digest of the code of ``modules`` and of everything of the package they import."""
     digest = hashlib.sha256()
-    digests = _closure(modules, package_dir)[1]
+    digests = _closure_digests(modules, package_dir)
     for path in sorted(digests):
         digest.update(_relative_name(path, package_dir) + b"\0")
         digest.update(digests[path])
