@@ -24,7 +24,7 @@ from latentspace.files.datasets import images_to_vectors, load_dataset
 from latentspace.model import geometry
 from latentspace.model.geodesics import path_energies
 from latentspace.model.model_files import load_model
-from latentspace.model.pullback import fisher_rao_embedding, path_energies_and_lengths
+from latentspace.model.pullback import fisher_rao_embedding, path_measures
 from latentspace.study.geodesic_tables import COMPARISON_COLUMNS, read_geodesic_examples, read_geodesic_pairs
 from latentspace.study.interpolation_quality import study_endpoints
 from latentspace.study.labels import ALL_METHODS, GEODESIC_METHOD, METRICS, PATH_MEASURES, SOURCES
@@ -139,8 +139,8 @@ def test_an_independent_solver_finds_the_same_lengths_on_the_trained_z2_model(pi
     examples = read_geodesic_examples(results / "study" / "z2" / "geodesic_examples.npz")
     latents = torch.from_numpy(examples["latents"]).double()
     latents = latents.reshape(-1, *latents.shape[2:])                          # (pairs, 3 methods, N, 2)
-    ours = path_energies_and_lengths(embed, latents[:, 2])[1]
-    lerp = path_energies_and_lengths(embed, latents[:, 0])[1]
+    ours = path_measures(embed, latents[:, 2])[1]
+    lerp = path_measures(embed, latents[:, 0])[1]
     curve = CubicSpline(latents[:, 2, 0], latents[:, 2, -1], num_nodes=8)
     torch.manual_seed(0)
     geodesic_minimizing_energy(curve, DecodedDistributions(), max_iter=300, eval_grid=24)

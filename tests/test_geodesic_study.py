@@ -24,7 +24,7 @@ from test_study_interpolation import tiny_setup
 from latentspace.errors import LatentspaceError
 from latentspace.model import geometry
 from latentspace.model.geodesics import path_energies
-from latentspace.model.pullback import fisher_rao_embedding, path_energies_and_lengths, resample_polyline
+from latentspace.model.pullback import fisher_rao_embedding, path_measures, resample_polyline
 from latentspace.settings.declared import GeodesicRun, InterpolationRun
 from latentspace.study.across_replicates import read_pair_scores, save_midpoint_pairs
 from latentspace.study.geodesic_quality import STARTS, measure_geodesics, solve_on_one_ruler
@@ -80,7 +80,7 @@ def test_every_curve_is_embedded_once_and_measured_as_on_its_own(length_points):
     for method in ALL_METHODS:
         curves = (resample_polyline(solution.paths, length_points) if method == GEODESIC_METHOD
                   else torch.from_numpy(INTERPOLATIONS[method](starts, ends, fine)))
-        for measured, expected in zip(ruler[method], path_energies_and_lengths(alone, curves)):
+        for measured, expected in zip(ruler[method], path_measures(alone, curves)[:2]):
             assert torch.allclose(measured, expected, rtol=1e-12, atol=0), method
 
 

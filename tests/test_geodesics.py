@@ -40,7 +40,6 @@ from latentspace.model.pullback import (
     logit_jacobians,
     magnification_factor,
     metric_tensor,
-    path_energies_and_lengths,
     path_measures,
     resample_polyline,
 )
@@ -301,7 +300,7 @@ def test_the_fine_ruler_measures_the_curve_through_its_nodes_from_the_same_point
     fine = resample_polyline(nodes, 33)
     energies, lengths, through_nodes = path_measures(embed, fine, 9, batch_size=66)  # two curves a batch
     assert torch.allclose(through_nodes, path_energies(embed, nodes), rtol=1e-12, atol=0)
-    for measured, expected in zip((energies, lengths), path_energies_and_lengths(embed, fine)):
+    for measured, expected in zip((energies, lengths), path_measures(embed, fine)[:2]):
         assert torch.equal(measured, expected)
     assert path_measures(embed, fine)[2] is None
     with pytest.raises(ValueError, match="30 points do not hold the 9 nodes"):
@@ -314,6 +313,6 @@ def test_lengths_on_a_fine_resampling_converge_from_below():
     rng = np.random.default_rng(0)
     starts, ends = rng.standard_normal((2, 5, 2))
     nodes = torch.from_numpy(geometry.slerp(starts, ends, np.linspace(0.0, 1.0, 9)))
-    lengths = [path_energies_and_lengths(embed, resample_polyline(nodes, points))[1] for points in (9, 33, 129)]
+    lengths = [path_measures(embed, resample_polyline(nodes, points))[1] for points in (9, 33, 129)]
     assert torch.equal(resample_polyline(nodes, 33)[:, ::4], nodes)             # the nodes are among the points
     assert (lengths[0] <= lengths[1] + 1e-12).all() and (lengths[1] <= lengths[2] + 1e-12).all()

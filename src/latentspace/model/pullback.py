@@ -131,15 +131,6 @@ def length_of(embedded: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def path_energies_and_lengths(
-    embed: Embedding, paths: torch.Tensor, batch_size: int = 16384
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Energy and length (P,) each of curves (P, N, D) traced at t evenly spaced in [0, 1], float64."""
-    energies, lengths, _ = path_measures(embed, paths, batch_size=batch_size)
-    return energies, lengths
-
-
-@torch.no_grad()
 def path_measures(
     embed: Embedding, paths: torch.Tensor, nodes: int | None = None, batch_size: int = 16384
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
